@@ -1,0 +1,1 @@
+"""Command-line entry points: ``nnplug``, ``bin/train`` (``nnplug-train``), ``bin/infer`` (``nnplug-infer``)."""

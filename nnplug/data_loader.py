@@ -1,0 +1,75 @@
+"""The data loader plugin kind (entry-point group ``nnplug.data_loaders``)."""
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterator
+
+from nnplug.plugin import Plugin
+
+#: Partition names, in the order they are reported.
+PARTITIONS: tuple[str, ...] = ("training", "dev", "test")
+
+
+@dataclass
+class Minibatch:
+    """A group of samples fed to a model in one step.
+
+    Attributes:
+        x: the inputs, first axis is the sample (numpy array or torch tensor, values in 0..1).
+        y: the one-hot targets, shape (samples, classes), same engine as ``x``.
+        index: position of this minibatch in its epoch (0-based).
+        ids: identifiers of the samples (e.g. file paths), for dumps and reports.
+    """
+
+    x: Any
+    y: Any
+    index: int = 0
+    ids: list[str] | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of samples in the minibatch."""
+        return int(self.x.shape[0])
+
+
+class DataLoader(Plugin):
+    """Gives the partitions (training, dev, test) of a labeled dataset as minibatches.
+
+    Life cycle, driven by the trainer for each experiment repeat:
+    ``load(seed)`` once (partition, preprocess, cache), then for every epoch
+    ``minibatches("dev", epoch)`` and ``minibatches("training", epoch)``.
+    """
+
+    kind: ClassVar[str] = "data_loader"
+
+    @abstractmethod
+    def load(self, seed: int) -> None:
+        """Partition the dataset with ``seed`` and prepare the samples (called once per repeat)."""
+
+    @property
+    @abstractmethod
+    def labels(self) -> list[str]:
+        """Class names, in the order of the one-hot columns."""
+
+    @property
+    @abstractmethod
+    def sample_shape(self) -> tuple[int, ...]:
+        """Shape of one sample as models receive it (``(784,)`` flattened, ``(C, H, W)`` otherwise)."""
+
+    @abstractmethod
+    def size(self, partition: str) -> int:
+        """Number of samples in ``partition`` (one of :data:`PARTITIONS`)."""
+
+    @abstractmethod
+    def minibatches(self, partition: str, epoch: int) -> Iterator[Minibatch]:
+        """Yield the minibatches of ``partition`` for ``epoch``.
+
+        The training partition is shuffled (and augmented) per epoch, seeded from the load seed
+        and the epoch number, so runs are reproducible; dev and test come as one minibatch each
+        in a fixed order.
+        """
+
+    def summary(self) -> str:
+        """A table of samples per label and partition, and the sample size; printed at load."""
+        return ""

@@ -1,0 +1,1 @@
+"""nnplug-torch: built-in nnplug plugins (kept light: importing the package imports no backend)."""

@@ -1,0 +1,1 @@
+"""nnplug-vips: built-in nnplug plugins (kept light: importing the package imports no backend)."""
