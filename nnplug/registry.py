@@ -35,6 +35,8 @@ class Kind:
     option: str
     default: str
     title: str
+    #: whether ``bin/train`` selects plugins of this kind (its options show in ``--help``).
+    trained: bool = True
 
     def base_class(self) -> type:
         """Import and return the kind's base class."""
@@ -50,6 +52,7 @@ KINDS: dict[str, Kind] = {
         Kind("optimizer", "nnplug.optimizers", "nnplug.optimizer:Optimizer", "optimizer", "Adam", "Optimizer"),
         Kind("loss", "nnplug.losses", "nnplug.loss:Loss", "loss", "CrossEntropy", "Loss"),
         Kind("accuracy", "nnplug.accuracies", "nnplug.accuracy:Accuracy", "accuracy", "ClassesNumpy", "Accuracy"),
+        Kind("image_backend", "nnplug.image_backends", "nnplug.image_backend:ImageBackend", "image_backend", "Vips", "Image backend", trained=False),
     )
 }
 
@@ -72,10 +75,16 @@ class PluginInfo:
     distribution: str
     version: str
     conflicts: list[str] = field(default_factory=list)
+    #: the class itself, for plugins added in-process (:meth:`Registry.add`) rather than installed.
+    cls: type | None = None
 
     @cached_property
     def _described(self) -> ClassDescription | str:
         try:
+            if self.cls is not None:
+                from nnplug.introspection import describe_class
+
+                return describe_class(self.cls)
             return describe_entry_point(self.target)
         except (IntrospectionError, OSError) as err:
             return str(err)
@@ -130,6 +139,12 @@ class Registry:
     def __init__(self, plugins: dict[str, dict[str, PluginInfo]] | None = None) -> None:
         self.plugins = discover() if plugins is None else plugins
 
+    def add(self, kind: str, name: str, cls: type) -> PluginInfo:
+        """Register a class in-process under ``name`` (tests, notebooks); it shadows installed ones."""
+        info = PluginInfo(kind, name, f"{cls.__module__}:{cls.__qualname__}", "<in-process>", "", cls=cls)
+        self.plugins[kind][name] = info
+        return info
+
     def names(self, kind: str) -> list[str]:
         """Sorted names of the plugins of ``kind``."""
         return sorted(self.plugins[kind])
@@ -153,6 +168,8 @@ class Registry:
     def load(self, kind: str, name: str) -> type:
         """Import and return the class of a plugin, checked against its kind's base class."""
         info = self.info(kind, name)
+        if info.cls is not None:
+            return self._checked(kind, name, info, info.cls)
         from stevedore import DriverManager
 
         failures: list[BaseException] = []
@@ -169,6 +186,10 @@ class Registry:
             raise PluginLoadError(
                 f"{KINDS[kind].title.lower()} {name!r} from {info.distribution} failed to load: {type(cause).__name__}: {cause}"
             ) from cause
+        return self._checked(kind, name, info, cls)
+
+    @staticmethod
+    def _checked(kind: str, name: str, info: PluginInfo, cls: Any) -> type:
         base = KINDS[kind].base_class()
         if not (isinstance(cls, type) and issubclass(cls, base)):
             raise PluginLoadError(

@@ -16,7 +16,7 @@ import psutil
 
 from nnplug.accuracy import Accuracy
 from nnplug.checks import GradientChecker, InstabilityChecker
-from nnplug.data_loader import DataLoader
+from nnplug.data_loader import DataLoader, Minibatch
 from nnplug.experiment import PLUGIN_SLOTS, Experiment
 from nnplug.loss import Loss
 from nnplug.model import Model
@@ -57,8 +57,8 @@ class TrainingObserver:
     def epoch_started(self, context: RepeatContext, epoch: int, nbr_minibatches: int) -> None:
         """An epoch begins (after the dev evaluation)."""
 
-    def minibatch_finished(self, context: RepeatContext, epoch: int, index: int, cost: float, accuracy: float) -> None:
-        """A training minibatch was used for one update."""
+    def minibatch_finished(self, context: RepeatContext, epoch: int, minibatch: Minibatch, cost: float, accuracy: float) -> None:
+        """A training minibatch was used for one update (``cost`` includes the weight-decay penalty)."""
 
     def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
         """An epoch ended; ``metrics`` is already appended to ``context.result.epochs``."""
@@ -212,7 +212,7 @@ class Trainer:
             total_cost += cost_value * size
             total_correct += batch_accuracy * size
             count += size
-            self._notify("minibatch_finished", context, epoch, minibatch.index, cost_value, batch_accuracy)
+            self._notify("minibatch_finished", context, epoch, minibatch, cost_value, batch_accuracy)
         return EpochMetrics(
             epoch=epoch,
             training_cost=total_cost / count if count else float("nan"),

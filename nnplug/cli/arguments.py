@@ -47,6 +47,8 @@ class OptionTable:
             experiment_specs[spec.flag] = spec
         plugin_specs: dict[str, dict[tuple[str, str], OptionSpec]] = {}
         for kind, plugins in registry.plugins.items():
+            if not KINDS[kind].trained:
+                continue
             for name, info in sorted(plugins.items()):
                 for spec in info.options:
                     if spec.flag in global_specs or spec.flag in experiment_specs:

@@ -50,6 +50,8 @@ def format_help(registry: Registry, table: OptionTable) -> str:
         formatter.write_dl([(EXPERIMENT_SEPARATOR, "start the options of a new experiment")] + [_describe(s) for s in table.experiment_specs.values()])
     for kind, plugins in registry.plugins.items():
         title = KINDS[kind]
+        if not title.trained:
+            continue
         names = []
         for name in sorted(plugins):
             info = plugins[name]
