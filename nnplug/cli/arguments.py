@@ -150,8 +150,9 @@ def _experiment(
         spec = table.experiment_specs.get(flag)
         if spec is None:
             plugin_texts.append((flag, text))
-        elif spec.repeatable:
-            core.setdefault(spec.name, []).append(parse_value(spec, text or ""))
+        elif spec.repeatable:  # a list option given once per item
+            item = OptionSpec(spec.name, spec.type.item or spec.type, None)
+            core.setdefault(spec.name, []).append(parse_value(item, text or ""))
         else:
             core[spec.name] = _value(spec, text)
     options = ExperimentOptions(**core)

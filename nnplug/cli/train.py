@@ -24,7 +24,8 @@ INTRO = (
 
 
 def _describe(spec: OptionSpec, owners: list[str] | None = None, defaults: dict[str, list[str]] | None = None) -> tuple[str, str]:
-    term = f"{spec.flag}={spec.type.metavar}"
+    metavar = spec.type.item.metavar if spec.repeatable and spec.type.item else spec.type.metavar
+    term = f"{spec.flag}={metavar}"
     text = spec.help or ""
     if defaults is not None and len(defaults) > 1:
         text += " [defaults: " + "; ".join(f"{value} ({', '.join(names)})" for value, names in defaults.items()) + "]"
