@@ -18,12 +18,14 @@ from nnplug.accuracy import Accuracy
 from nnplug.checks import GradientChecker, InstabilityChecker
 from nnplug.data_loader import DataLoader, Minibatch
 from nnplug.experiment import PLUGIN_SLOTS, Experiment
+from nnplug.logs import Summary
 from nnplug.loss import Loss
 from nnplug.model import Model
 from nnplug.optimizer import Optimizer
 from nnplug.registry import Registry
 from nnplug.results import EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.seeds import repeat_seeds
+from nnplug.timing import DATA, EPOCH, EVALUATION, GRADIENT_CHECKS, MINIBATCH, NO_CLOCK, OPTIMIZER_STEP, PhaseClock
 
 LOG = logging.getLogger("nnplug.trainer")
 
@@ -43,6 +45,8 @@ class RepeatContext:
     accuracy: Accuracy
     result: RepeatResult
     extras: dict[str, Any] = field(default_factory=dict)
+    #: times the training phases (a real :class:`~nnplug.timing.PhaseClock` only with ``--profiling``).
+    clock: Any = NO_CLOCK
 
 
 class TrainingObserver:
@@ -62,6 +66,13 @@ class TrainingObserver:
 
     def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
         """An epoch ended; ``metrics`` is already appended to ``context.result.epochs``."""
+
+    def early_stopping(self, context: RepeatContext, epoch: int) -> None:
+        """Dev cost has not improved for the patience: ``context.result.early_stopping_epoch`` is set.
+
+        With ``--early-stopping-action=stop`` training stops after this epoch and the best-on-dev
+        parameters are restored before the final evaluation.
+        """
 
     def repeat_finished(self, context: RepeatContext) -> None:
         """A repeat ended (normally, early or interrupted: see ``context.result``)."""
@@ -111,8 +122,9 @@ class Trainer:
         result = ExperimentResult(experiment.exp_id, self.configuration(experiment))
         self._notify("experiment_started", experiment, result)
         loader = self.registry.create("data_loader", experiment.plugin_name("data_loader"), experiment.plugin_options["data_loader"])
+        clock = PhaseClock() if experiment.options.profiling else NO_CLOCK
         for repeat in range(experiment.options.training_times):
-            repeat_result = self.run_repeat(experiment, loader, repeat)
+            repeat_result = self.run_repeat(experiment, loader, repeat, clock)
             result.repeats.append(repeat_result)
             if repeat_result.interrupted:
                 break
@@ -122,12 +134,14 @@ class Trainer:
     def _create(self, experiment: Experiment, kind: str) -> Any:
         return self.registry.create(kind, experiment.plugin_name(kind), experiment.plugin_options.get(kind, {}))
 
-    def run_repeat(self, experiment: Experiment, loader: DataLoader, repeat: int) -> RepeatResult:
+    def run_repeat(self, experiment: Experiment, loader: DataLoader, repeat: int, clock: Any = NO_CLOCK) -> RepeatResult:
         """Train one repeat; a Ctrl-C ends it cleanly (``interrupted`` set) and is re-raised after."""
         options = experiment.options
         model_seed, dataset_seed = repeat_seeds(options.model_seed, options.dataset_seed, repeat, options.repeat_seeds)
         start = time.perf_counter()
-        loader.load(dataset_seed)
+        LOG.debug("[Exp %s] repeat %d: model seed %d, dataset seed %d", experiment.exp_id, repeat + 1, model_seed, dataset_seed)
+        with clock.phase(DATA):
+            loader.load(dataset_seed)
         model: Model = self._create(experiment, "model")
         model.build(tuple(loader.sample_shape), len(loader.labels), model_seed)
         if options.load_model is not None:
@@ -139,7 +153,8 @@ class Trainer:
         loss: Loss = self._create(experiment, "loss")
         accuracy: Accuracy = self._create(experiment, "accuracy")
         result = RepeatResult(repeat, model_seed, dataset_seed, labels=list(loader.labels))
-        context = RepeatContext(experiment, repeat, model_seed, dataset_seed, loader, model, optimizer, loss, accuracy, result)
+        context = RepeatContext(experiment, repeat, model_seed, dataset_seed, loader, model, optimizer, loss, accuracy, result, clock=clock)
+        stopper = EarlyStopping(options.early_stopping_patience, keep_best=options.early_stopping_action == "stop")
         checker = GradientChecker(options.gradient_checks, options.gradient_checks_interval, options.gradient_checks_samples, seed=model_seed)
         instability = InstabilityChecker(options.instability_checks)
         if options.instability_checks != "off":
@@ -148,13 +163,25 @@ class Trainer:
         self._notify("repeat_started", context)
         try:
             for epoch in range(1, options.nbr_epochs + 1):
-                metrics = self._epoch(context, epoch, checker, instability)
+                with clock.phase(EPOCH):
+                    metrics = self._epoch(context, epoch, checker, instability, stopper)
                 result.epochs.append(metrics)
+                result.best_epoch = stopper.best_epoch
+                if stopper.triggered_at == epoch:
+                    result.early_stopping_epoch = epoch
                 self._notify("epoch_finished", context, metrics)
+                if stopper.triggered_at == epoch:
+                    self._notify("early_stopping", context, epoch)
+                    if options.early_stopping_action == "stop":
+                        context.extras["stop"] = True
                 if context.extras.get("stop"):
                     result.stopped_early = True
+                    if stopper.best_state is not None:
+                        LOG.info("[Exp %s] early stopping at epoch %d: parameters of epoch %d restored", experiment.exp_id, epoch, stopper.best_epoch)
+                        model.load_state_dict(stopper.best_state)
                     break
-            self._final_evaluation(context)
+            with clock.phase(EVALUATION):
+                self._final_evaluation(context)
         except KeyboardInterrupt:
             result.interrupted = True
         finally:
@@ -185,34 +212,48 @@ class Trainer:
         penalty = context.optimizer.penalty(context.model.parameters())
         return total_cost / count + penalty, total_correct / count, confusion
 
-    def _epoch(self, context: RepeatContext, epoch: int, checker: GradientChecker, instability: InstabilityChecker) -> EpochMetrics:
+    def _epoch(
+        self, context: RepeatContext, epoch: int, checker: GradientChecker, instability: InstabilityChecker, stopper: "EarlyStopping"
+    ) -> EpochMetrics:
         options = context.experiment.options
+        clock = context.clock
         start = time.perf_counter()
         dev_cost = dev_accuracy = None
         if options.eval_dev and context.data_loader.size("dev"):
-            dev_cost, dev_accuracy, _ = self.evaluate(context, "dev")
-        minibatches = context.data_loader.minibatches("training", epoch)
+            with clock.phase(EVALUATION):
+                dev_cost, dev_accuracy, _ = self.evaluate(context, "dev")
+            stopper.observe(epoch, dev_cost, context.model)
+        minibatches = clock.iterate(DATA, context.data_loader.minibatches("training", epoch))
         nbr_minibatches = -(-context.data_loader.size("training") // max(1, _minibatch_size(context.data_loader)))
         self._notify("epoch_started", context, epoch, nbr_minibatches)
         total_cost = total_correct = 0.0
         count = 0
         model, loss = context.model, context.loss
+        debug = LOG.isEnabledFor(logging.DEBUG)
         for minibatch in minibatches:
-            output = model.forward(minibatch.x, training=True)
-            cost = loss.cost(output, minibatch.y)
-            model.backward(loss, output, minibatch.y, cost)
-            if checker.due(epoch, minibatch.index):
-                checker.check(model, loss, minibatch, epoch)
-            cost_value = float(cost) + context.optimizer.penalty(model.parameters())
-            if options.instability_checks != "off":
-                instability.check_cost(cost_value)
-            context.optimizer.step(epoch)
-            batch_accuracy = context.accuracy.measure(output, minibatch.y)
+            with clock.phase(MINIBATCH):
+                output = model.forward(minibatch.x, training=True)
+                cost = loss.cost(output, minibatch.y)
+                model.backward(loss, output, minibatch.y, cost)
+                if checker.due(epoch, minibatch.index):
+                    with clock.phase(GRADIENT_CHECKS):
+                        checker.check(model, loss, minibatch, epoch)
+                cost_value = float(cost) + context.optimizer.penalty(model.parameters())
+                if options.instability_checks != "off":
+                    instability.check_cost(cost_value)
+                with clock.phase(OPTIMIZER_STEP):
+                    context.optimizer.step(epoch)
+                batch_accuracy = context.accuracy.measure(output, minibatch.y)
+            if debug:
+                _log_minibatch(context, epoch, minibatch, output, cost_value, batch_accuracy)
             size = minibatch.size
             total_cost += cost_value * size
             total_correct += batch_accuracy * size
             count += size
             self._notify("minibatch_finished", context, epoch, minibatch, cost_value, batch_accuracy)
+        if debug:
+            for param in model.parameters():
+                LOG.debug("[Exp %s] epoch %d parameter %s: value %s, gradient %s", context.experiment.exp_id, epoch, param.name, Summary(param.value), Summary(param.grad))
         return EpochMetrics(
             epoch=epoch,
             training_cost=total_cost / count if count else float("nan"),
@@ -232,6 +273,42 @@ class Trainer:
                 result.confusion_matrix = confusion.tolist()
         if context.data_loader.size("test"):
             _, result.test_accuracy, _ = self.evaluate(context, "test")
+
+
+class EarlyStopping:
+    """Watches the dev cost measured at the start of every epoch.
+
+    It triggers once, at the first epoch whose dev cost has not improved on the best one for
+    ``patience`` epochs. With ``keep_best`` it keeps a copy of the parameters of the best epoch
+    (the dev cost of epoch e is measured on the parameters trained until the end of epoch e - 1).
+
+    Args:
+        patience: epochs without improvement before triggering (0: never).
+        keep_best: keep the best-on-dev parameters (``state_dict``) to restore them.
+    """
+
+    def __init__(self, patience: int, keep_best: bool = False) -> None:
+        self.patience = patience
+        self.keep_best = keep_best
+        self.best_cost = float("inf")
+        self.best_epoch: int | None = None
+        self.best_state: dict[str, np.ndarray] | None = None
+        self.triggered_at: int | None = None
+
+    def observe(self, epoch: int, dev_cost: float, model: Model) -> None:
+        """Take the dev cost of ``epoch`` (measured before that epoch's training)."""
+        if dev_cost < self.best_cost:
+            self.best_cost, self.best_epoch = dev_cost, epoch
+            if self.keep_best and self.patience:
+                self.best_state = model.state_dict()
+        elif self.patience and self.triggered_at is None and self.best_epoch is not None and epoch - self.best_epoch >= self.patience:
+            self.triggered_at = epoch
+
+
+def _log_minibatch(context: RepeatContext, epoch: int, minibatch: Minibatch, output: Any, cost: float, accuracy: float) -> None:
+    exp_id = context.experiment.exp_id
+    LOG.debug("[Exp %s] epoch %d minibatch %d: inputs %s", exp_id, epoch, minibatch.index, Summary(minibatch.x))
+    LOG.debug("[Exp %s] epoch %d minibatch %d: outputs %s, cost %.6g, accuracy %.4f", exp_id, epoch, minibatch.index, Summary(output), cost, accuracy)
 
 
 def _minibatch_size(loader: DataLoader) -> int:
