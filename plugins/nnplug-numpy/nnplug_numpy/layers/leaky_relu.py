@@ -1,0 +1,27 @@
+"""Leaky rectified linear unit."""
+from __future__ import annotations
+
+import numpy as np
+
+from nnplug_numpy.layers.layer import Layer
+
+
+class LeakyReLU(Layer):
+    """``x`` where positive, ``slope * x`` elsewhere.
+
+    Args:
+        slope: the multiplier of negative inputs.
+    """
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        self.slope = slope
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        """``x * local_slope`` where the local slope is 1 (x > 0) or ``slope``."""
+        self.local_slope = np.where(x > 0, self.dtype.type(1.0), self.dtype.type(self.slope))
+        return x * self.local_slope
+
+    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+        """``g * local_slope``."""
+        return gradient * self.local_slope if input_gradient else None

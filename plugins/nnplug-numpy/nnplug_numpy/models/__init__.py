@@ -1,0 +1,1 @@
+"""Numpy models: OneLayer and NLayers, stacks of hand-written layers."""

@@ -1,0 +1,166 @@
+"""What the numpy models share: a stack of layers run forward and backward, with observer hooks."""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+import numpy as np
+
+from nnplug.errors import NnplugError
+from nnplug.loss import Loss
+from nnplug.model import Model, Parameter
+from nnplug_numpy.layers.layer import Layer
+
+DTYPES = ("float64", "float32")
+
+
+class NumpyModel(Model):
+    """A model made of a stack of numpy layers (subclasses say which in :meth:`create_layers`).
+
+    Inputs arrive as numpy arrays or CPU torch tensors of any float dtype: they are converted,
+    cast to the model's dtype and flattened to one row per sample. Layers are named
+    ``L{position}_{LayerType}`` and parameters ``L{position}_{LayerType}_{W|b|gamma|beta}``.
+
+    The randomness of a model comes from ``seed`` given to :meth:`build`: one generator for the
+    initial values, an independent one for the dropout masks.
+    """
+
+    engine = "numpy"
+
+    def __init__(self, dtype: str = "float64") -> None:
+        super().__init__()
+        if dtype not in DTYPES:
+            raise NnplugError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        self.dtype = np.dtype(dtype)
+        self.layers: list[Layer] = []
+        self._parameters: list[Parameter] = []
+        self._owner: dict[int, int] = {}
+        #: inputs of every layer in the last (non-frozen) training forward, then its output.
+        self._activations: list[np.ndarray] = []
+        self._frozen = False
+
+    # ----- building
+    def create_layers(self, nbr_classes: int, dropout_rng: np.random.Generator) -> list[Layer]:
+        """Return the layers, in forward order, for ``nbr_classes`` outputs (not built yet)."""
+        raise NotImplementedError
+
+    def build(self, sample_shape: tuple[int, ...], nbr_classes: int, seed: int) -> None:
+        """Create the layers and link each one to the size of its input, seeded by ``seed``."""
+        init_seed, dropout_seed = np.random.SeedSequence(int(seed)).spawn(2)
+        init_rng = np.random.default_rng(init_seed)
+        self.layers = self.create_layers(nbr_classes, np.random.default_rng(dropout_seed))
+        size = int(np.prod(sample_shape))
+        for position, layer in enumerate(self.layers):
+            size = layer.build(f"L{position}_{type(layer).__name__}", size, self.dtype, init_rng)
+        self._parameters = [param for layer in self.layers for param in layer.parameters]
+        self._owner = {id(param): position for position, layer in enumerate(self.layers) for param in layer.parameters}
+        self._activations = []
+
+    def parameters(self) -> list[Parameter]:
+        """Every layer's parameters, in layer order."""
+        return list(self._parameters)
+
+    def layer_names(self) -> list[str]:
+        """``L0_Dense``, ``L1_Dropout``...: the names observers receive."""
+        return [layer.name for layer in self.layers]
+
+    # ----- forward and backward
+    def inputs(self, x: Any) -> np.ndarray:
+        """``x`` as a numpy array of the model's dtype, one flat row per sample."""
+        if hasattr(x, "detach"):
+            x = x.detach().cpu().numpy()
+        x = np.asarray(x)
+        if x.ndim != 2:
+            x = x.reshape(len(x), -1)
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        return x
+
+    def forward(self, x: Any, training: bool = False) -> np.ndarray:
+        """Run every layer; in training, remember each layer's input for the gradient checker."""
+        x = self.inputs(x)
+        observers = self.layer_observers
+        record = training and not self._frozen
+        if record:
+            self._activations = [x]
+        for layer in self.layers:
+            if observers:
+                for observer in observers:
+                    observer.before_forward(layer.name)
+            x = layer.forward(x, training)
+            if observers:
+                for observer in observers:
+                    observer.after_forward(layer.name, x)
+            if record:
+                self._activations.append(x)
+        return x
+
+    def backward(self, loss: Loss, output: Any, target: Any, cost: Any) -> None:
+        """Back-propagate ``loss.gradient(output, target)`` through every layer."""
+        gradient = np.asarray(loss.gradient(output, np.asarray(target)), dtype=self.dtype)
+        self.backward_from(len(self.layers) - 1, gradient)
+
+    def backward_from(self, position: int, gradient: np.ndarray) -> None:
+        """Back-propagate dCost/dOutput of layer ``position`` down to the first layer."""
+        observers = self.layer_observers
+        for index in range(position, -1, -1):
+            layer = self.layers[index]
+            if observers:
+                for observer in observers:
+                    observer.before_backward(layer.name)
+            gradient = layer.backward(gradient, input_gradient=index > 0)
+            if observers:
+                for observer in observers:
+                    observer.after_backward(layer.name, gradient)
+
+    # ----- gradient checking support
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Dropout replays its masks, batch norm keeps its running statistics, caches are restored."""
+        saved = [dict(vars(layer)) for layer in self.layers]
+        for layer in self.layers:
+            layer.frozen = True
+        self._frozen = True
+        try:
+            yield
+        finally:
+            self._frozen = False
+            for layer, attributes in zip(self.layers, saved):
+                vars(layer).update(attributes)
+
+    def forward_after_change(self, parameter: Parameter, index: tuple[int, ...], previous: float) -> np.ndarray:
+        """Training output of the last training minibatch after ``parameter.value[index]`` left ``previous``.
+
+        Only the layers from the parameter's owner onwards run again, from the inputs recorded by
+        the last training forward (a dense layer even updates just one output column). Call it
+        inside :meth:`frozen`; observers are not notified.
+        """
+        if not self._frozen:
+            raise RuntimeError("forward_after_change is meant for frozen() blocks")
+        position = self._owner[id(parameter)]
+        layer = self.layers[position]
+        x = self._activations[position]
+        delta = float(parameter.value[index]) - previous
+        output = layer.output_after_change(parameter, index, delta, x, self._activations[position + 1])
+        if output is None:
+            output = layer.forward(x, True)
+        for later in self.layers[position + 1 :]:
+            output = later.forward(output, True)
+        return output
+
+    # ----- checkpoints
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Parameters and running statistics, by name."""
+        state = {param.name: np.array(param.value) for param in self._parameters}
+        for layer in self.layers:
+            state.update({name: np.array(value) for name, value in layer.state().items()})
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore parameters and running statistics saved by :meth:`state_dict`."""
+        super().load_state_dict(state)
+        for layer in self.layers:
+            missing = sorted(set(layer.state()) - set(state))
+            if missing:
+                raise NnplugError(f"checkpoint lacks tensors {', '.join(missing)}")
+            layer.load_state(state)

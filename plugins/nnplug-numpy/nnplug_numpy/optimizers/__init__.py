@@ -1,0 +1,1 @@
+"""Numpy optimizers: Constant, ExponentialDecay and Adam, with L2 weight decay."""

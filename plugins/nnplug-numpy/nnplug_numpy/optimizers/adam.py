@@ -1,0 +1,84 @@
+"""Adam: adaptive moment estimation."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnplug.errors import NnplugError
+from nnplug.model import Parameter
+from nnplug_numpy.optimizers.numpy_optimizer import NumpyOptimizer
+
+
+class Adam(NumpyOptimizer):
+    """Adam (Kingma & Ba, 2015) with bias-corrected moments (numpy), updated as PyTorch does.
+
+    ``m ← β1·m + (1 − β1)·g``, ``v ← β2·v + (1 − β2)·g²``,
+    ``value −= lr / (1 − β1ᵗ) · m / (sqrt(v / (1 − β2ᵗ)) + epsilon)``.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        """
+        Args:
+            learning_rate: step size.
+            beta1: decay rate of the gradient's running mean, in [0, 1).
+            beta2: decay rate of the squared gradient's running mean, in [0, 1).
+            epsilon: added to the denominator against division by zero (positive).
+            weight_decay: L2 regularization strength (adds weight_decay / 2 · ΣW² to the cost).
+        """
+        super().__init__(learning_rate, weight_decay)
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= beta < 1.0:
+                raise NnplugError(f"--{name} must be in [0, 1), got {beta}")
+        if not epsilon > 0:
+            raise NnplugError(f"--epsilon must be positive, got {epsilon}")
+        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+        self.steps = 0
+        self.first: list[np.ndarray] = []
+        self.second: list[np.ndarray] = []
+
+    def build(self, parameters: list[Parameter]) -> None:
+        """Zero moments for every parameter."""
+        super().build(parameters)
+        self.steps = 0
+        self.first = [np.zeros_like(param.value) for param in self.parameters]
+        self.second = [np.zeros_like(param.value) for param in self.parameters]
+        self.update_buffer = [np.empty_like(param.value) for param in self.parameters]
+
+    def begin_step(self) -> None:
+        """Count the step (bias corrections depend on it)."""
+        self.steps += 1
+        self.first_correction = 1.0 - self.beta1**self.steps
+        self.second_root_correction = np.sqrt(1.0 - self.beta2**self.steps)
+
+    def update(self, position: int, param: Parameter, gradient: np.ndarray, learning_rate: float) -> None:
+        """One Adam update of ``param``, in place (no temporary arrays)."""
+        m, v, buffer = self.first[position], self.second[position], self.update_buffer[position]
+        m *= self.beta1
+        np.multiply(gradient, 1.0 - self.beta1, out=buffer)
+        m += buffer
+        v *= self.beta2
+        np.multiply(gradient, gradient, out=buffer)
+        buffer *= 1.0 - self.beta2
+        v += buffer
+        np.sqrt(v, out=buffer)
+        buffer /= self.second_root_correction
+        buffer += self.epsilon
+        np.divide(m, buffer, out=buffer)
+        buffer *= learning_rate / self.first_correction
+        param.value -= buffer
+
+    def state(self) -> dict[str, Any]:
+        """Step count and both moments of every parameter."""
+        return {
+            "steps": self.steps,
+            "first": {p.name: m.copy() for p, m in zip(self.parameters, self.first)},
+            "second": {p.name: v.copy() for p, v in zip(self.parameters, self.second)},
+        }
