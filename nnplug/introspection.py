@@ -112,7 +112,7 @@ def _find_init(
         if located is None:
             continue
         base_module, base_qualname = located
-        if base_module == "nnplug" or base_module.startswith(_CORE_PREFIX) and not base_module.startswith("nnplug_"):
+        if _takes_no_options(base_module, base_qualname):
             continue  # the kinds' base classes take no options
         base_tree, base_package = _module_tree(base_module)
         base_node = _find_class(base_tree, base_qualname)
@@ -122,6 +122,18 @@ def _find_init(
         if found[0] is not None:
             return found
     return None, module
+
+
+def _takes_no_options(module: str, qualname: str) -> bool:
+    """Whether the search for a constructor stops at this base: the kinds' base classes and Plugin.
+
+    Other core classes (e.g. the shared image loader of ``nnplug.datasets``) are followed, so
+    plugins that subclass them inherit their options.
+    """
+    from nnplug.registry import KINDS
+
+    stops = {kind.base for kind in KINDS.values()} | {"nnplug.plugin:Plugin"}
+    return module == "nnplug" or f"{module}:{qualname}" in stops
 
 
 def _locate_name(name: str, tree: ast.Module, module: str, package: str) -> tuple[str, str] | None:
