@@ -1,0 +1,38 @@
+"""Contract checks that any plugin author runs in their own test suite (like scikit-learn's ``check_estimator``).
+
+Each check builds the plugin (from its class and options, or from an instance's class and
+options), exercises it through the public nnplug API only, and raises ``AssertionError`` with
+a message naming the plugin and what broke (for gradients: the parameter and the entry)::
+
+    from nnplug.testing import check_model, check_optimizer
+
+    def test_my_model_honours_the_contract():
+        check_model(MyModel, {"hidden_units": [8]})
+
+    def test_installed_plugin():
+        check_plugin("optimizer", "Momentum")
+
+This module is part of nnplug's public API, with everything in ``nnplug.__all__``.
+"""
+from __future__ import annotations
+
+from nnplug.testing.accuracy_contract import check_accuracy
+from nnplug.testing.data_loader_contract import check_data_loader
+from nnplug.testing.image_backend_contract import check_image_backend
+from nnplug.testing.image_dataset import make_image_dataset
+from nnplug.testing.loss_contract import check_loss
+from nnplug.testing.model_contract import check_model
+from nnplug.testing.optimizer_contract import check_optimizer
+from nnplug.testing.plugin_contract import CHECKS, check_plugin
+
+__all__ = [
+    "CHECKS",
+    "check_accuracy",
+    "check_data_loader",
+    "check_image_backend",
+    "check_loss",
+    "check_model",
+    "check_optimizer",
+    "check_plugin",
+    "make_image_dataset",
+]

@@ -1,0 +1,176 @@
+"""Contract checks of data loader plugins: partitions, one-hot targets, value range, seeds."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any, Callable
+
+import numpy as np
+
+from nnplug.data_loader import PARTITIONS, DataLoader
+from nnplug.testing.engines import copy_of
+from nnplug.testing.instances import display_name, plugin_factory
+
+
+@dataclass
+class PartitionContent:
+    """Everything one pass over a partition gave: samples, labels and ids in order."""
+
+    x: list[np.ndarray] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    ids: list[str] | None = field(default_factory=list)
+
+
+class DataLoaderContract:
+    """Runs the data loader checks on fresh loaders built by ``factory``.
+
+    Args:
+        factory: builds a new, identically configured loader per call.
+        seed: the load seed.
+        expected_samples: number of samples in the dataset (checks that partitions cover it).
+        expected_labels: the class names the loader must find.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], DataLoader],
+        seed: int = 0,
+        expected_samples: int | None = None,
+        expected_labels: list[str] | None = None,
+    ) -> None:
+        self.factory = factory
+        self.seed = seed
+        self.expected_samples = expected_samples
+        self.expected_labels = expected_labels
+        self.name = display_name(factory())
+
+    def fail(self, message: str) -> None:
+        """Raise the AssertionError of a broken contract, naming the loader."""
+        raise AssertionError(f"data loader {self.name}: {message}")
+
+    def loaded(self, seed: int | None = None) -> DataLoader:
+        """A new loader, loaded with ``seed`` (default: the contract's)."""
+        loader = self.factory()
+        loader.load(self.seed if seed is None else seed)
+        return loader
+
+    def read(self, loader: DataLoader, partition: str, epoch: int) -> PartitionContent:
+        """Read one pass over ``partition`` and check every minibatch's form on the way."""
+        content = PartitionContent()
+        nbr_labels = len(loader.labels)
+        shape = tuple(loader.sample_shape)
+        for position, minibatch in enumerate(loader.minibatches(partition, epoch)):
+            where = f"{partition} minibatch {position} (epoch {epoch})"
+            x, y = copy_of(minibatch.x), copy_of(minibatch.y)
+            count = x.shape[0]
+            if tuple(x.shape[1:]) != shape:
+                self.fail(f"{where}: samples have shape {tuple(x.shape[1:])}, sample_shape says {shape}")
+            if y.shape != (count, nbr_labels):
+                self.fail(f"{where}: targets have shape {y.shape}, expected {(count, nbr_labels)} (one-hot)")
+            if minibatch.size != count:
+                self.fail(f"{where}: size is {minibatch.size} but x has {count} samples")
+            if minibatch.index != position:
+                self.fail(f"{where}: index is {minibatch.index}, expected {position}")
+            if not (np.all(np.isin(y, (0, 1))) and np.all(y.sum(axis=1) == 1)):
+                self.fail(f"{where}: targets are not one-hot rows")
+            if not np.all(np.isfinite(x)) or x.min(initial=0.0) < 0.0 or x.max(initial=0.0) > 1.0:
+                self.fail(f"{where}: sample values must be in 0..1, found {x.min():.4g}..{x.max():.4g}")
+            content.x.extend(x)
+            content.labels.extend(int(i) for i in y.argmax(axis=1))
+            if minibatch.ids is None or content.ids is None:
+                content.ids = None
+            elif len(minibatch.ids) != count:
+                self.fail(f"{where}: {len(minibatch.ids)} ids for {count} samples")
+            else:
+                content.ids.extend(str(i) for i in minibatch.ids)
+        if len(content.x) != loader.size(partition):
+            self.fail(f"the {partition} minibatches hold {len(content.x)} samples, size() says {loader.size(partition)}")
+        return content
+
+    def check_description(self) -> None:
+        """Labels are unique names; the sample shape is positive; training is not empty."""
+        loader = self.loaded()
+        labels = loader.labels
+        if not labels or len(set(labels)) != len(labels) or not all(isinstance(l, str) for l in labels):
+            self.fail(f"labels must be unique class names, got {labels!r}")
+        if self.expected_labels is not None and sorted(labels) != sorted(self.expected_labels):
+            self.fail(f"labels {sorted(labels)} differ from the dataset's classes {sorted(self.expected_labels)}")
+        shape = tuple(loader.sample_shape)
+        if not shape or not all(isinstance(d, int) and d > 0 for d in shape):
+            self.fail(f"sample_shape must be positive integers, got {shape!r}")
+        if loader.size("training") <= 0:
+            self.fail("the training partition is empty")
+
+    def check_partitions(self) -> None:
+        """Partitions are disjoint and together hold every sample once; labels match the files."""
+        loader = self.loaded()
+        contents = {p: self.read(loader, p, 1) for p in PARTITIONS}
+        total = sum(loader.size(p) for p in PARTITIONS)
+        if self.expected_samples is not None and total != self.expected_samples:
+            self.fail(f"the partitions hold {total} samples, the dataset has {self.expected_samples}")
+        if any(c.ids is None for c in contents.values()):
+            return  # without ids, disjointness cannot be told
+        seen: dict[str, str] = {}
+        for partition, content in contents.items():
+            for sample_id in content.ids or []:
+                if sample_id in seen:
+                    self.fail(f"sample {sample_id} appears in {seen[sample_id]} and in {partition}")
+                seen[sample_id] = partition
+        labels = loader.labels
+        for content in contents.values():
+            for sample_id, label in zip(content.ids or [], content.labels):
+                folders = set(PurePath(sample_id).parts[:-1]) & set(labels)
+                if folders and labels[label] not in folders:
+                    self.fail(f"sample {sample_id} is labeled {labels[label]!r}")
+
+    def check_seeds(self) -> None:
+        """The same seed gives the same partitions and order; training is reshuffled per epoch."""
+        first, second = self.loaded(), self.loaded()
+        for partition in PARTITIONS:
+            a, b = self.read(first, partition, 1), self.read(second, partition, 1)
+            same_ids = a.ids == b.ids
+            same_x = len(a.x) == len(b.x) and all(np.array_equal(u, v) for u, v in zip(a.x, b.x))
+            if not same_ids or not same_x or a.labels != b.labels:
+                self.fail(f"two loads with seed {self.seed} give different {partition} samples at epoch 1")
+        epoch1, epoch2 = self.read(first, "training", 1), self.read(first, "training", 2)
+        if epoch1.ids is not None and len(epoch1.ids) >= 6:
+            if epoch1.ids == epoch2.ids:
+                self.fail("the training partition comes in the same order at epochs 1 and 2 (it must be reshuffled per epoch)")
+            if sorted(epoch1.ids) != sorted(epoch2.ids):
+                self.fail("the training partition holds different samples at epochs 1 and 2")
+            other = self.read(self.loaded(self.seed + 1), "training", 1)
+            if other.ids == epoch1.ids:
+                self.fail(f"seeds {self.seed} and {self.seed + 1} give the same training samples in the same order")
+
+    def run(self) -> None:
+        """Every data loader check, in order."""
+        self.check_description()
+        self.check_partitions()
+        self.check_seeds()
+
+
+def check_data_loader(
+    loader: type[DataLoader] | DataLoader,
+    options: dict[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    expected_samples: int | None = None,
+    expected_labels: list[str] | None = None,
+) -> None:
+    """Check that a data loader plugin honours the data loader contract; raise AssertionError if not.
+
+    Checks: unique labels, sample shape, minibatch shapes, one-hot targets, values in 0..1,
+    sizes that match the minibatches, partitions disjoint and complete (by sample ids), labels
+    consistent with class folders in the ids, the same seed reproducing partitions and order,
+    training reshuffled per epoch.
+
+    Args:
+        loader: the loader class (built with ``options``), or an instance (rebuilt from its options).
+        options: constructor options, e.g. ``{"datasets_path": tmp_path, "dataset": "tiny"}``
+            with a dataset from :func:`nnplug.testing.make_image_dataset`.
+        seed: the load seed.
+        expected_samples: how many samples the dataset has.
+        expected_labels: the class names of the dataset.
+    """
+    factory = plugin_factory(loader, options, DataLoader)
+    DataLoaderContract(factory, seed, expected_samples, expected_labels).run()

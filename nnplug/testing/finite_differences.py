@@ -1,0 +1,60 @@
+"""Two-sided finite differences on single entries of engine arrays, with dtype-aware tolerances."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from nnplug.testing.engines import dtype_name, set_entry, to_numpy
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How finely to differentiate numerically and how closely analytic gradients must agree.
+
+    Attributes:
+        epsilon: the finite-difference step.
+        rtol: accepted relative difference.
+        atol: accepted absolute difference (for gradients near zero).
+    """
+
+    epsilon: float
+    rtol: float
+    atol: float
+
+    def agree(self, analytic: float, numerical: float) -> bool:
+        """Whether an analytic gradient matches its numerical estimate."""
+        return abs(analytic - numerical) <= self.atol + self.rtol * max(abs(analytic), abs(numerical))
+
+
+#: float64 cost functions allow small steps and tight tolerances; float32 ones need larger steps.
+TOLERANCES = {
+    "float64": Tolerance(epsilon=1e-6, rtol=1e-4, atol=1e-7),
+    "float32": Tolerance(epsilon=1e-2, rtol=5e-2, atol=2e-3),
+}
+
+
+def tolerance_for(value: Any) -> Tolerance:
+    """The tolerance suited to the dtype of ``value`` (float32 rules for anything not float64)."""
+    return TOLERANCES["float64" if dtype_name(value) == "float64" else "float32"]
+
+
+def central_difference(value: Any, index: tuple[int, ...], cost: Callable[[], float], epsilon: float) -> float:
+    """(cost(v + eps) - cost(v - eps)) / 2 eps at ``value[index]``; the entry is restored after."""
+    original = float(to_numpy(value)[index])
+    try:
+        set_entry(value, index, original + epsilon)
+        plus = cost()
+        set_entry(value, index, original - epsilon)
+        minus = cost()
+    finally:
+        set_entry(value, index, original)
+    return (plus - minus) / (2 * epsilon)
+
+
+def sample_indices(shape: tuple[int, ...], count: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+    """Up to ``count`` distinct random positions in an array of ``shape``."""
+    size = int(np.prod(shape)) if shape else 1
+    flat = rng.choice(size, size=min(count, size), replace=False)
+    return [tuple(int(i) for i in np.unravel_index(int(p), shape)) for p in sorted(flat)]

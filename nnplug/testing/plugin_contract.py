@@ -1,0 +1,45 @@
+"""Check an installed plugin by kind and name: the dispatch the contract test suite uses."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from nnplug.registry import KINDS, Registry
+from nnplug.testing.accuracy_contract import check_accuracy
+from nnplug.testing.data_loader_contract import check_data_loader
+from nnplug.testing.image_backend_contract import check_image_backend
+from nnplug.testing.loss_contract import check_loss
+from nnplug.testing.model_contract import check_model
+from nnplug.testing.optimizer_contract import check_optimizer
+
+#: kind name → the contract check of that kind.
+CHECKS: dict[str, Callable[..., None]] = {
+    "data_loader": check_data_loader,
+    "model": check_model,
+    "optimizer": check_optimizer,
+    "loss": check_loss,
+    "accuracy": check_accuracy,
+    "image_backend": check_image_backend,
+}
+
+
+def check_plugin(kind: str, name: str, options: dict[str, Any] | None = None, registry: Registry | None = None, **check_options: Any) -> None:
+    """Load an installed plugin by kind and name and run its kind's contract check.
+
+    A plugin that cannot be selected (broken, conflicting, not a subclass of its base) fails
+    with the registry's message.
+
+    Args:
+        kind: ``"model"``, ``"optimizer"``, ``"loss"``, ``"accuracy"``, ``"data_loader"`` or ``"image_backend"``.
+        name: the entry-point name.
+        options: the plugin's constructor options.
+        registry: where to find it (default: the installed plugins).
+        check_options: passed to the kind's check (e.g. ``sample_shape`` for models).
+    """
+    if kind not in CHECKS:
+        raise AssertionError(f"no contract check for kind {kind!r} (kinds: {', '.join(KINDS)})")
+    registry = registry or Registry()
+    try:
+        instance = registry.create(kind, name, dict(options or {}))
+    except Exception as err:  # noqa: BLE001 - any failure to load or build breaks the contract
+        raise AssertionError(f"{KINDS[kind].title.lower()} {name!r} cannot be loaded: {err}") from err
+    CHECKS[kind](instance, **check_options)
