@@ -1,0 +1,33 @@
+"""Loss plugins of the torch engine."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from nnplug import Loss, NnplugError
+from nnplug_torch.tensors import as_tensor
+
+#: smallest probability fed to the logarithm when a model gives probabilities without logits.
+CLIP = 1e-12
+
+
+class CrossEntropyTorch(Loss):
+    """Cross-entropy against one-hot targets (torch, differentiated by autograd).
+
+    Models declare what their outputs are: torch models of nnplug return probabilities with the
+    logits attached (``output.nnplug_logits``), and the cost is then computed from the logits
+    (log-softmax: no log(0), exact gradients). Outputs without attached logits are taken as
+    probabilities and clipped to [1e-12, 1] like the numpy CrossEntropy.
+    """
+
+    def cost(self, output: Any, target: Any) -> torch.Tensor:
+        """Mean cross-entropy over the minibatch (a 0-d tensor that autograd can differentiate)."""
+        if not isinstance(output, torch.Tensor):
+            raise NnplugError("CrossEntropyTorch needs a torch model (NLayersTorch, OnnxTorch): use CrossEntropy with numpy models")
+        logits = getattr(output, "nnplug_logits", None)
+        y = as_tensor(target, output.dtype, output.device)
+        if logits is not None:
+            return F.cross_entropy(logits, y)
+        return -(y * torch.log(output.clamp(CLIP, 1.0))).sum() / len(output)

@@ -1,0 +1,96 @@
+"""NLayersTorch: the NLayers architecture computed by torch."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnplug import NnplugError
+from nnplug_torch.dropout import SeededDropout
+from nnplug_torch.initializers import INITIALIZERS, dense_weights
+from nnplug_torch.model import TorchModel
+
+
+class NLayersTorch(TorchModel):
+    """Multi-layer perceptron (torch): linear → dropout → batch norm → leaky ReLU per hidden layer.
+
+    The same network and options as the numpy NLayers: for each size in ``layers``, block ``i``
+    is ``l{i}_linear`` → ``l{i}_dropout`` → ``l{i}_batch_norm`` → ``l{i}_leaky_relu``; the last
+    block (``i = len(layers)``) maps to the classes and ends with the model's softmax instead of
+    a leaky ReLU. Parameters are named as in the module (``l0_linear.weight`` of shape
+    (units, inputs), the transpose of NLayers' ``L0_Dense_W``). Initial weights are drawn like
+    the numpy engine's (same seed, same values); dropout masks come from the model's torch
+    generator. Samples are flattened to one row each.
+    """
+
+    def __init__(
+        self,
+        layers: list[int] = [100],
+        dropout_rate: float = 0.0,
+        batch_norm: bool = True,
+        bias: bool = False,
+        leaky_relu_slope: float = 0.01,
+        batch_norm_momentum: float = 0.9,
+        initializer: Literal["GlorotUniform", "GlorotNormal", "Kaiming", "Rand", "Zero", "One"] = "GlorotUniform",
+        dtype: Literal["float64", "float32"] = "float64",
+        device: Literal["cpu", "cuda", "auto"] = "cpu",
+    ) -> None:
+        """
+        Args:
+            layers: units of each hidden layer (empty: no hidden layer, e.g. --layers=).
+            dropout_rate: share of activations dropped after each dense layer while training, in [0, 1).
+            batch_norm: normalize after each dense layer (and its dropout).
+            bias: give dense layers a bias (redundant with batch norm).
+            leaky_relu_slope: slope of the hidden activations for negative inputs.
+            batch_norm_momentum: share of the batch-norm running statistics kept at each training minibatch, in [0, 1).
+            initializer: initial values of the dense weights (biases start at 0).
+            dtype: float precision of parameters and computations.
+            device: where torch computes: cpu, cuda or auto (cuda when available).
+        """
+        if any(int(units) != units or units <= 0 for units in layers):
+            raise NnplugError(f"--layers must be positive integers, got {','.join(str(u) for u in layers)}")
+        if not 0.0 <= dropout_rate < 1.0:
+            raise NnplugError(f"--dropout-rate must be in [0, 1), got {dropout_rate}")
+        if leaky_relu_slope < 0:
+            raise NnplugError(f"--leaky-relu-slope must be 0 or more, got {leaky_relu_slope}")
+        if not 0.0 <= batch_norm_momentum < 1.0:
+            raise NnplugError(f"--batch-norm-momentum must be in [0, 1), got {batch_norm_momentum}")
+        if initializer not in INITIALIZERS:
+            raise NnplugError(f"unknown initializer {initializer!r} (available: {', '.join(INITIALIZERS)})")
+        super().__init__(dtype, device)
+        self.hidden = [int(units) for units in layers]
+        self.dropout_rate = float(dropout_rate)
+        self.batch_norm = batch_norm
+        self.bias = bias
+        self.leaky_relu_slope = leaky_relu_slope
+        self.batch_norm_momentum = batch_norm_momentum
+        self.initializer = initializer
+
+    def build(self, sample_shape: tuple[int, ...], nbr_classes: int, seed: int) -> None:
+        """Create the blocks for flattened samples of ``sample_shape`` and ``nbr_classes`` outputs."""
+        init_seed, dropout_seed = np.random.SeedSequence(int(seed)).spawn(2)
+        init_rng = np.random.default_rng(init_seed)
+        generator = self.make_generator(int(dropout_seed.generate_state(1)[0]))
+        modules: OrderedDict[str, nn.Module] = OrderedDict()
+        if len(sample_shape) > 1:
+            modules["flatten"] = nn.Flatten()
+        inputs = int(np.prod(sample_shape))
+        sizes = [*self.hidden, nbr_classes]
+        for block, units in enumerate(sizes):
+            # skip_init: torch's default initialization would draw from (and move) the global RNG
+            linear = nn.utils.skip_init(nn.Linear, inputs, units, bias=self.bias)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(dense_weights(self.initializer, init_rng, inputs, units).T))
+                if linear.bias is not None:
+                    linear.bias.zero_()
+            modules[f"l{block}_linear"] = linear
+            modules[f"l{block}_dropout"] = SeededDropout(self.dropout_rate, generator)
+            if self.batch_norm:
+                modules[f"l{block}_batch_norm"] = nn.BatchNorm1d(units, eps=1e-5, momentum=1.0 - self.batch_norm_momentum)
+            if block < len(sizes) - 1:
+                modules[f"l{block}_leaky_relu"] = nn.LeakyReLU(self.leaky_relu_slope)
+            inputs = units
+        self.attach(nn.Sequential(modules))

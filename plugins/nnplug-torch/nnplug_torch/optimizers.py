@@ -1,0 +1,95 @@
+"""Optimizer plugins of the torch engine: thin adapters over ``torch.optim``."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from nnplug import NnplugError, Optimizer, Parameter
+
+
+class TorchOptimizer(Optimizer):
+    """Runs a ``torch.optim`` optimizer on the torch tensors behind a model's parameters.
+
+    Weight decay is L2 (coupled) as in the numpy engine: ``weight_decay * value`` is added to the
+    gradient of parameters whose ``decay`` flag is set (weights), not to biases and norms.
+    """
+
+    def __init__(self, learning_rate: float = 0.001, weight_decay: float = 0.0) -> None:
+        if learning_rate <= 0:
+            raise NnplugError(f"--learning-rate must be positive, got {learning_rate}")
+        if weight_decay < 0:
+            raise NnplugError(f"--weight-decay must be 0 or more, got {weight_decay}")
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.optimizer: torch.optim.Optimizer | None = None
+
+    def create(self, groups: list[dict[str, Any]]) -> torch.optim.Optimizer:
+        """The torch optimizer over parameter ``groups`` (subclasses choose the algorithm)."""
+        raise NotImplementedError
+
+    def build(self, parameters: list[Parameter]) -> None:
+        """Attach to the torch tensors of ``parameters`` (refused for other engines' models)."""
+        tensors = [getattr(param, "tensor", None) for param in parameters]
+        if any(not isinstance(t, torch.Tensor) for t in tensors):
+            name = self.plugin_name or type(self).__name__
+            raise NnplugError(f"{name} updates torch models (NLayersTorch, OnnxTorch); this model is not one: choose a numpy optimizer such as Adam")
+        decayed = [param.tensor for param in parameters if param.decay]
+        others = [param.tensor for param in parameters if not param.decay]
+        groups = [{"params": decayed, "weight_decay": self.weight_decay}, {"params": others, "weight_decay": 0.0}]
+        self.optimizer = self.create([group for group in groups if group["params"]])
+
+    def step(self, epoch: int) -> None:
+        """One update from the gradients the model's backward left."""
+        self.optimizer.step()
+
+    def state(self) -> dict[str, Any]:
+        """The torch optimizer's state dict (moments, step counts)."""
+        return self.optimizer.state_dict() if self.optimizer is not None else {}
+
+
+class AdamTorch(TorchOptimizer):
+    """Adam (torch.optim.Adam) with L2 weight decay on weights."""
+
+    def __init__(
+        self, learning_rate: float = 0.001, weight_decay: float = 0.0, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8
+    ) -> None:
+        """
+        Args:
+            learning_rate: step size of every update.
+            weight_decay: L2 regularization strength (adds weight_decay / 2 · ΣW² to the cost).
+            beta1: decay rate of the running mean of gradients.
+            beta2: decay rate of the running mean of squared gradients.
+            epsilon: added to the denominator for numerical stability.
+        """
+        super().__init__(learning_rate, weight_decay)
+        for name, value in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= value < 1.0:
+                raise NnplugError(f"--{name} must be in [0, 1), got {value}")
+        if epsilon <= 0:
+            raise NnplugError(f"--epsilon must be positive, got {epsilon}")
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+
+    def create(self, groups: list[dict[str, Any]]) -> torch.optim.Optimizer:
+        """torch.optim.Adam."""
+        return torch.optim.Adam(groups, lr=self.learning_rate, betas=(self.beta1, self.beta2), eps=self.epsilon)
+
+
+class SGDTorch(TorchOptimizer):
+    """Stochastic gradient descent (torch.optim.SGD), with optional momentum and L2 weight decay."""
+
+    def __init__(self, learning_rate: float = 0.001, weight_decay: float = 0.0, momentum: float = 0.0) -> None:
+        """
+        Args:
+            learning_rate: step size of every update.
+            weight_decay: L2 regularization strength (adds weight_decay / 2 · ΣW² to the cost).
+            momentum: share of the previous update added to the current one (0: plain gradient descent).
+        """
+        super().__init__(learning_rate, weight_decay)
+        if not 0.0 <= momentum < 1.0:
+            raise NnplugError(f"--momentum must be in [0, 1), got {momentum}")
+        self.momentum = momentum
+
+    def create(self, groups: list[dict[str, Any]]) -> torch.optim.Optimizer:
+        """torch.optim.SGD."""
+        return torch.optim.SGD(groups, lr=self.learning_rate, momentum=self.momentum)
