@@ -1,0 +1,141 @@
+"""The data loaders' image transforms on ImageMagick, through Wand.
+
+Wand operations change an image in place; each method returns the image it was given (or a new
+one) so the chain reads like the libvips one. One-channel images are kept in the ``gray``
+colourspace; pixels are exported and imported as floats straight through the MagickWand C API.
+"""
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+
+import numpy as np
+from wand.api import library
+from wand.color import Color
+from wand.image import STORAGE_TYPES, Image
+
+from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms
+
+#: Luma weights of :meth:`MagickTransforms.grayscale` (Rec. 709 on the stored values), one row per output channel.
+LUMA_MATRIX = [[0.2126, 0.7152, 0.0722]] * 3
+_FLOAT = STORAGE_TYPES.index("float")
+
+
+def _channels(image: Image) -> int:
+    return 1 if image.colorspace == "gray" else 3
+
+
+def _top_left(image: Image) -> Color:
+    """The colour of pixel (0, 0), as an opaque colour of the image's own values."""
+    return image[0, 0]
+
+
+class MagickTransforms(ImageTransforms):
+    """Each transform is one or two MagickWand calls on a ``wand.image.Image``."""
+
+    def read(self, path: Path) -> Image:
+        """Decode ``path`` (corrupt or non-image files raise a Wand exception)."""
+        image = Image(filename=str(path))
+        if len(image.sequence) > 1:  # animated or multi-page: keep the first frame
+            first = Image(image=image.sequence[0])
+            image.close()
+            image = first
+        return image
+
+    def from_array(self, pixels: np.ndarray) -> Image:
+        """An image from (H, W, C) values in 0..255."""
+        height, width, channels = pixels.shape
+        data = np.ascontiguousarray(np.repeat(pixels, 3, axis=2) if channels == 1 else pixels[:, :, :3], dtype=np.float32) / np.float32(255)
+        image = Image(width=width, height=height)
+        if not library.MagickImportImagePixels(image.wand, 0, 0, width, height, b"RGB", _FLOAT, data.ctypes.data_as(ctypes.c_void_p)):
+            image.raise_exception()
+        if channels == 1:
+            image.transform_colorspace("gray")
+        return image
+
+    def to_array(self, image: Image) -> np.ndarray:
+        """Float32 (H, W, C) in 0..255 (one channel in the gray colourspace, else RGB)."""
+        channels = _channels(image)
+        out = np.empty((image.height, image.width, channels), dtype=np.float32)
+        mapping = b"R" if channels == 1 else b"RGB"
+        if not library.MagickExportImagePixels(image.wand, 0, 0, image.width, image.height, mapping, _FLOAT, out.ctypes.data_as(ctypes.c_void_p)):
+            image.raise_exception()
+        return out * np.float32(255)
+
+    def remove_alpha(self, image: Image) -> Image:
+        """Flatten alpha onto black."""
+        if image.alpha_channel:
+            image.background_color = Color("black")
+            image.alpha_channel = "remove"
+        return image
+
+    def trim(self, image: Image) -> Image:
+        """Crop the borders of pixel (0, 0)'s colour, then pad with it back to the aspect ratio."""
+        background = _top_left(image)
+        original_width, original_height = image.size
+        trimmed = image.clone()
+        trimmed.trim(color=background, fuzz=TRIM_THRESHOLD / 255 * image.quantum_range, reset_coords=True)
+        width, height = trimmed.size
+        if (width, height) == (1, 1) or (width, height) == (original_width, original_height):
+            trimmed.close()
+            return image  # uniform image (nothing left) or no border
+        image.close()
+        ratio = original_width / original_height
+        out_width, out_height = (max(width, round(height * ratio)), height) if width / height < ratio else (width, max(height, round(width / ratio)))
+        trimmed.background_color = background
+        trimmed.extent(out_width, out_height, x=-((out_width - width) // 2), y=-((out_height - height) // 2))
+        trimmed.reset_coords()
+        return trimmed
+
+    def resize(self, image: Image, width: int, height: int) -> Image:
+        """Lanczos resize to exactly ``width`` x ``height``."""
+        if image.size != (width, height):
+            image.resize(width, height, filter="lanczos")
+        return image
+
+    def grayscale(self, image: Image) -> Image:
+        """Rec. 709 luma of the stored RGB values (gray images unchanged)."""
+        if _channels(image) == 3:
+            image.color_matrix(LUMA_MATRIX)
+            image.transform_colorspace("gray")
+        return image
+
+    def to_rgb(self, image: Image) -> Image:
+        """Three channels."""
+        if _channels(image) == 1:
+            image.transform_colorspace("srgb")
+        return image
+
+    def minmax_normalize(self, image: Image) -> Image:
+        """Stretch the image's range (all channels together) to the full range."""
+        low, high = image.range_channel()
+        if high > low:
+            image.level(black=low / image.quantum_range, white=high / image.quantum_range)
+        return image
+
+    def adaptive_invert(self, image: Image) -> Image:
+        """Negate when pixel (0, 0) is dark."""
+        colour = _top_left(image)
+        values = [colour.red] if _channels(image) == 1 else [colour.red, colour.green, colour.blue]
+        if float(np.mean(values)) < 0.5:
+            image.negate()
+        return image
+
+    def rotate(self, image: Image, angle: float) -> Image:
+        """Rotate clockwise, fill with pixel (0, 0)'s colour, crop the centre."""
+        width, height = image.size
+        image.rotate(angle, background=_top_left(image))
+        image.crop((image.width - width) // 2, (image.height - height) // 2, width=width, height=height)
+        image.reset_coords()
+        return image
+
+    def add_noise(self, image: Image, sigma: float, seed: int) -> Image:
+        """Seeded Gaussian noise of fixed standard deviation, generated with numpy.
+
+        ImageMagick's own Gaussian noise (``+noise Gaussian``) scales with the pixel intensity
+        and cannot be seeded per image, so it cannot honour the shared semantics.
+        """
+        pixels = self.to_array(image)
+        image.close()
+        noisy = pixels + np.random.default_rng(seed).normal(0.0, sigma, size=pixels.shape).astype(np.float32)
+        return self.from_array(np.clip(noisy, 0, 255))
