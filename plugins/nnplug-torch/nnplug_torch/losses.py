@@ -1,6 +1,7 @@
 """Loss plugins of the torch engine."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
@@ -8,6 +9,9 @@ import torch.nn.functional as F
 
 from nnplug import Loss, NnplugError
 from nnplug_torch.tensors import as_tensor
+
+# The trainer reads the cost with float(cost) after backward: a scalar read, not a mistake.
+warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar")
 
 #: smallest probability fed to the logarithm when a model gives probabilities without logits.
 CLIP = 1e-12
