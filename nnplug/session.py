@@ -1,10 +1,24 @@
-"""One ``bin/train`` invocation: the trainer plus everything that watches it."""
+"""One ``bin/train`` invocation: the trainer plus everything that watches it.
+
+The session creates the run directory, wires the observers (terminal output, saved run, plots,
+tracked parameters, samples, profiling, checkpoints, minibatch dumps, live window) and makes sure
+that however training ends (normally, Ctrl-C, error) the run directory is complete up to the last
+finished epoch.
+"""
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
 from nnplug.cli.arguments import ParsedCommand
-from nnplug.progress import EpochPrinter
+from nnplug.progress import EpochPrinter, ProgressBars, is_terminal
 from nnplug.registry import Registry
 from nnplug.results import ExperimentResult
+from nnplug.runs import RunWriter, create_run_directory
 from nnplug.trainer import Trainer, TrainingObserver
 
 
@@ -14,19 +28,106 @@ class TrainingSession:
     Args:
         registry: the installed plugins.
         command: global options and experiments.
+        argv: the command line as typed (recorded in the run).
+        show_progress: draw progress bars (default: when stdout and stderr are terminals).
     """
 
-    def __init__(self, registry: Registry, command: ParsedCommand) -> None:
+    def __init__(self, registry: Registry, command: ParsedCommand, argv: list[str] | None = None, show_progress: bool | None = None) -> None:
         self.registry = registry
         self.command = command
+        self.argv = list(sys.argv[1:] if argv is None else argv)
+        self.show_progress = is_terminal(sys.stdout) and is_terminal(sys.stderr) if show_progress is None else show_progress
         self.results: list[ExperimentResult] = []
+        self.run_dir: Path | None = None
+        self.writer: RunWriter | None = None
+        self._observers: list[TrainingObserver] = []
 
     def observers(self) -> list[TrainingObserver]:
-        """The observers of this session, in the order they are notified."""
-        return [EpochPrinter()]
+        """The observers of this session, in the order they are notified (the run directory is created here)."""
+        experiments = self.command.experiments
+        options = self.command.global_options
+        self.run_dir = create_run_directory(options.runs_dir, [e.exp_id for e in experiments])
+        self.writer = RunWriter(self.run_dir, self.argv)
+        title = f"Run {self.run_dir.name}"
+        from nnplug.plots import RunPlotter
+
+        observers: list[TrainingObserver] = [EpochPrinter()]
+        if self.show_progress:
+            observers.append(ProgressBars(experiments))
+        observers += [self.writer, RunPlotter(self.run_dir, self.writer.results, title)]
+        if any(e.options.track_layer for e in experiments) or any(e.options.display_samples for e in experiments):
+            from nnplug.tracking import ParameterTracker, SampleCollector
+
+            observers += [ParameterTracker(self.run_dir), SampleCollector(self.run_dir)]
+        if any(e.options.profiling for e in experiments):
+            from nnplug.profiling import Profiler
+
+            observers.append(Profiler(self.run_dir, echo=click.echo))
+        observers += _optional_observers(self.run_dir, experiments)
+        if options.display_graphs:
+            from nnplug.live import LiveGraphs
+
+            observers.append(LiveGraphs(self.writer.results, title))
+        return observers
 
     def run(self) -> int:
-        """Train every experiment; return the exit status."""
-        trainer = Trainer(self.registry, self.observers())
-        self.results = trainer.run(self.command.experiments)
+        """Train every experiment; return the exit status.
+
+        Raises:
+            KeyboardInterrupt: on Ctrl-C, after saving; its message says where the run is.
+        """
+        self._observers = self.observers()
+        trainer = Trainer(self.registry, self._observers)
+        try:
+            self.results = trainer.run(self.command.experiments)
+        except KeyboardInterrupt:
+            self._close("interrupted")
+            raise KeyboardInterrupt(f"run saved in {self.run_dir} (up to {self.writer.last_epoch()})") from None
+        except BaseException:
+            self._close("failed")
+            raise
+        self._close("finished")
+        click.echo(f"Run saved in {self.run_dir}")
         return 0
+
+    def _close(self, status: str) -> None:
+        """Finish every observer, save the run with ``status`` and draw its plots."""
+        assert self.writer is not None
+        results = self.writer.results()
+        for observer in self._observers:
+            close = getattr(observer, "close", None)
+            if close is None or observer is self.writer:
+                continue
+            _call_close(close, results)
+        self.writer.finish(status)
+        for observer in self._observers:
+            draw = getattr(observer, "draw", None)
+            if draw is not None:
+                draw()
+
+
+def _call_close(close: Any, results: list[ExperimentResult]) -> None:
+    import inspect
+
+    if inspect.signature(close).parameters:
+        close(results)
+    else:
+        close()
+
+
+def _optional_observers(run_dir: Path, experiments: list[Any]) -> list[TrainingObserver]:
+    """Observers of features that live in their own modules (checkpoints, minibatch dumps), when installed."""
+    observers: list[TrainingObserver] = []
+    if importlib.util.find_spec("nnplug.checkpoints") is not None:
+        from nnplug import checkpoints
+
+        saver = getattr(checkpoints, "CheckpointSaver", None)
+        if saver is not None:
+            observers.append(saver(run_dir))
+    if any(e.options.dump_minibatches for e in experiments) and importlib.util.find_spec("nnplug.dump") is not None:
+        from nnplug import dump
+
+        dumper = getattr(dump, "MinibatchDumper", None)
+        if dumper is not None:
+            observers.append(dumper(run_dir))
+    return observers

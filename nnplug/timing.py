@@ -38,11 +38,12 @@ class PhaseClock:
         self.last: dict[str, float] = {}
         self.active: list[str] = []
 
-    def add(self, phase: str, seconds: float) -> None:
-        """Count one run of ``phase`` lasting ``seconds``."""
+    def add(self, phase: str, seconds: float, count: bool = True) -> None:
+        """Count one run of ``phase`` lasting ``seconds`` (``count=False``: add the time only)."""
         self.totals[phase] += seconds
-        self.counts[phase] += 1
-        self.last[phase] = seconds
+        if count:
+            self.counts[phase] += 1
+            self.last[phase] = seconds
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -63,7 +64,7 @@ class PhaseClock:
             try:
                 item = next(iterator)
             except StopIteration:
-                self.add(name, time.perf_counter() - start)
+                self.add(name, time.perf_counter() - start, count=False)
                 return
             self.add(name, time.perf_counter() - start)
             yield item

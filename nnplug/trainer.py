@@ -18,7 +18,7 @@ from nnplug.accuracy import Accuracy
 from nnplug.checks import GradientChecker, InstabilityChecker
 from nnplug.data_loader import DataLoader, Minibatch
 from nnplug.experiment import PLUGIN_SLOTS, Experiment
-from nnplug.logs import Summary
+from nnplug.logs import LAYERS_LOG, LayerDebugLogger, Summary
 from nnplug.loss import Loss
 from nnplug.model import Model
 from nnplug.optimizer import Optimizer
@@ -159,6 +159,9 @@ class Trainer:
         instability = InstabilityChecker(options.instability_checks)
         if options.instability_checks != "off":
             model.add_layer_observer(instability)
+        layer_logger = LayerDebugLogger() if LAYERS_LOG.isEnabledFor(logging.DEBUG) else None
+        if layer_logger is not None:
+            model.add_layer_observer(layer_logger)
         context.extras["gradient_checker"] = checker
         self._notify("repeat_started", context)
         try:
@@ -187,6 +190,8 @@ class Trainer:
         finally:
             if options.instability_checks != "off":
                 model.remove_layer_observer(instability)
+            if layer_logger is not None:
+                model.remove_layer_observer(layer_logger)
             result.gradient_check_seconds = checker.seconds
             result.duration = time.perf_counter() - start
             self._notify("repeat_finished", context)

@@ -31,8 +31,9 @@ def run_guarded(func: Callable[[], int | None], program: str, debug: bool) -> in
         message = err.format_message() if isinstance(err, click.ClickException) else str(err)
         click.echo(f"{program}: error: {message}", err=True)
         return 2
-    except KeyboardInterrupt:
-        click.echo(f"{program}: interrupted", err=True)
+    except KeyboardInterrupt as err:
+        where = f": {err}" if str(err) else ""  # e.g. where the saved run is
+        click.echo(f"{program}: interrupted{where}", err=True)
         return 130
 
 

@@ -1,0 +1,63 @@
+"""``nnplug report RUN_DIR [RUN_DIR...]``: compare saved runs and redraw their plots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nnplug.errors import NnplugError
+
+
+@click.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Redraw each run's plots in its directory.")
+@click.option(
+    "--compare-to",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also draw the curves of all the runs' experiments in one figure, in this directory (comparison-curves.png).",
+)
+def report(run_dirs: tuple[Path, ...], plots: bool, compare_to: Path | None) -> None:
+    """Print a table comparing the experiments of saved runs (runs/<timestamp>-<ids>/) and redraw their plots.
+
+    The table has, per experiment: repeats, final and best dev accuracy (mean ± standard
+    deviation over repeats), epochs and mean time per epoch.
+    """
+    from nnplug.report import format_table, summarize
+    from nnplug.runs import load_run
+
+    runs = [load_run(path) for path in run_dirs]
+    rows = [row for run in runs for row in summarize(run)]
+    click.echo(format_table(rows), nl=False)
+    if plots:
+        from nnplug.plots import save_run_plots
+
+        for run in runs:
+            try:
+                written = save_run_plots(run.path, run.experiments, f"Run {run.name}")
+            except OSError as err:
+                raise NnplugError(f"cannot redraw the plots of {run.path}: {err.strerror or err}") from None
+            click.echo(f"{run.path}: {len(written)} plots redrawn")
+    if compare_to is not None:
+        _compare(runs, compare_to)
+
+
+def _compare(runs: list, directory: Path) -> None:
+    from matplotlib.figure import Figure
+
+    from nnplug.plots import draw_curves, save_figure
+    from nnplug.results import ExperimentResult
+
+    experiments = [
+        ExperimentResult(f"{run.name}/{result.exp_id}" if len(runs) > 1 else result.exp_id, result.config, result.repeats)
+        for run in runs
+        for result in run.experiments
+    ]
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        figure = Figure(figsize=(13, 5.2))
+        draw_curves(figure, experiments, "Comparison of " + ", ".join(run.name for run in runs))
+        path = save_figure(figure, directory / "comparison-curves.png")
+    except OSError as err:
+        raise NnplugError(f"cannot write the comparison in {directory}: {err.strerror or err}") from None
+    click.echo(f"comparison: {path}")

@@ -1,0 +1,282 @@
+"""Saved runs: every ``bin/train`` invocation writes ``<runs-dir>/<timestamp>-<exp-ids>/``.
+
+A run directory holds:
+
+- ``run.json``: how the run was made (nnplug version, git commit, command line, times, status)
+  and every experiment's resolved configuration and results, repeat by repeat, with seeds;
+- ``metrics.csv``: one row per epoch per repeat per experiment (readable by pandas);
+- ``confusion-<exp>.csv``: the final dev confusion matrix of each experiment (summed over repeats);
+- plots (PNG), profiling reports and checkpoints, written by other observers.
+
+Files are replaced atomically and rewritten after every epoch, so a run stopped at any moment
+(Ctrl-C, crash) keeps everything up to its last finished epoch. :func:`load_run` reads a run
+directory back into the result dataclasses that plots and reports use.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime
+import io
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable
+
+import nnplug
+from nnplug.errors import NnplugError
+from nnplug.experiment import Experiment
+from nnplug.results import EpochMetrics, ExperimentResult, RepeatResult
+from nnplug.trainer import RepeatContext, TrainingObserver
+
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.csv"
+RUN_FORMAT = "nnplug-run"
+METRICS_COLUMNS = ["exp_id", "repeat", "model_seed", "dataset_seed"] + [f.name for f in fields(EpochMetrics)]
+
+
+def safe_name(text: str, limit: int = 60) -> str:
+    """``text`` reduced to characters safe in a file name (letters, digits, ``.``, ``_``, ``-``)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "run"
+    return cleaned[:limit]
+
+
+def write_atomically(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
+    """Write a file through ``write(file)`` into a temporary file next to it, then rename it over ``path``.
+
+    Readers never see a half-written file: they get the old content or the new one.
+    """
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            write(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Atomically write ``text`` to ``path``."""
+    write_atomically(path, lambda handle: handle.write(text))
+
+
+def git_commit() -> str | None:
+    """The git commit of the nnplug sources (``+dirty`` when modified), or None outside a checkout."""
+    source = Path(nnplug.__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=source, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "") if commit else None
+
+
+def create_run_directory(runs_dir: Path, exp_ids: list[str], now: datetime.datetime | None = None) -> Path:
+    """Create and return a new ``runs_dir/<timestamp>-<exp-ids>`` directory.
+
+    Raises:
+        NnplugError: ``runs_dir`` cannot be created or written.
+    """
+    now = now or datetime.datetime.now()
+    base = f"{now:%Y%m%d-%H%M%S}-{safe_name('+'.join(exp_ids))}"
+    try:
+        Path(runs_dir).mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 1000):
+            path = Path(runs_dir) / (base if attempt == 1 else f"{base}-{attempt}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            probe = path / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+            return path
+    except OSError as err:
+        raise NnplugError(f"cannot write the runs directory {runs_dir}: {err.strerror or err}") from None
+    raise NnplugError(f"cannot create a new run directory under {runs_dir}: too many runs named {base}")
+
+
+class RunWriter(TrainingObserver):
+    """Keeps a run directory up to date: ``run.json``, ``metrics.csv`` and confusion matrices.
+
+    Args:
+        path: the run directory (see :func:`create_run_directory`).
+        command: the command-line arguments, recorded as given.
+    """
+
+    def __init__(self, path: Path, command: list[str] | None = None) -> None:
+        self.path = Path(path)
+        self.header: dict[str, Any] = {
+            "format": RUN_FORMAT,
+            "format_version": 1,
+            "nnplug_version": nnplug.__version__,
+            "git_commit": git_commit(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "command": list(command or []),
+            "started": datetime.datetime.now().isoformat(timespec="seconds"),
+        }
+        self.status = "running"
+        self.experiments: list[ExperimentResult] = []
+        self.current: RepeatResult | None = None
+        self.write()
+
+    # events -------------------------------------------------------------------------------
+    def experiment_started(self, experiment: Experiment, result: ExperimentResult) -> None:
+        """Record the experiment's configuration."""
+        self.experiments.append(result)
+        self.write()
+
+    def repeat_started(self, context: RepeatContext) -> None:
+        """Record the repeat's seeds."""
+        self.current = context.result
+        self.write()
+
+    def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
+        """Save everything measured so far."""
+        self.write()
+
+    def repeat_finished(self, context: RepeatContext) -> None:
+        """Save the repeat's final figures and confusion matrix."""
+        self.write()
+        self._write_confusion(self.experiments[-1])
+
+    def experiment_finished(self, result: ExperimentResult) -> None:
+        """Save the experiment's results."""
+        self.current = None
+        self.write()
+
+    # files --------------------------------------------------------------------------------
+    def finish(self, status: str) -> None:
+        """Mark the run ``finished``, ``interrupted`` or ``failed`` and save it."""
+        self.status = status
+        self.write()
+
+    def results(self) -> list[ExperimentResult]:
+        """Every experiment with its repeats so far (the running repeat included)."""
+        shown = []
+        for result in self.experiments:
+            repeats = list(result.repeats)
+            if result is self.experiments[-1] and self.current is not None and all(r is not self.current for r in repeats):
+                repeats.append(self.current)
+            shown.append(ExperimentResult(result.exp_id, result.config, repeats))
+        return shown
+
+    def write(self) -> None:
+        """Rewrite ``run.json`` and ``metrics.csv`` atomically."""
+        results = self.results()
+        document = {
+            **self.header,
+            "updated": datetime.datetime.now().isoformat(timespec="seconds"),
+            "status": self.status,
+            "experiments": [r.to_dict() for r in results],
+        }
+        write_text(self.path / RUN_FILE, json.dumps(document, indent=1, default=_json_default) + "\n")
+        write_text(self.path / METRICS_FILE, metrics_csv(results))
+
+    def _write_confusion(self, result: ExperimentResult) -> None:
+        repeats = [r for r in self.results()[-1].repeats if r.confusion_matrix is not None]
+        if not repeats:
+            return
+        labels = repeats[0].labels
+        total = [[sum(r.confusion_matrix[i][j] for r in repeats) for j in range(len(labels))] for i in range(len(labels))]
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["true \\ predicted", *labels])
+        for label, row in zip(labels, total):
+            writer.writerow([label, *row])
+        write_text(self.path / f"confusion-{safe_name(result.exp_id)}.csv", out.getvalue())
+
+    def last_epoch(self) -> str:
+        """Where the run is, for the interruption message (``exp b repeat 2 epoch 7``)."""
+        for result in reversed(self.results()):
+            for repeat in reversed(result.repeats):
+                if repeat.epochs:
+                    return f"experiment {result.exp_id}, repeat {repeat.repeat + 1}, epoch {repeat.epochs[-1].epoch}"
+        return "no epoch finished"
+
+
+def metrics_csv(results: list[ExperimentResult]) -> str:
+    """The per-epoch metrics of every repeat of every experiment as CSV text (empty cells: not measured)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(METRICS_COLUMNS)
+    for result in results:
+        for repeat in result.repeats:
+            for metrics in repeat.epochs:
+                row = [result.exp_id, repeat.repeat, repeat.model_seed, repeat.dataset_seed]
+                row += ["" if getattr(metrics, f.name) is None else getattr(metrics, f.name) for f in fields(EpochMetrics)]
+                writer.writerow(row)
+    return out.getvalue()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+@dataclass
+class SavedRun:
+    """A run directory read back.
+
+    Attributes:
+        path: the directory.
+        info: ``run.json`` without its experiments (versions, command, status, times).
+        experiments: every experiment with its repeats and per-epoch metrics.
+    """
+
+    path: Path
+    info: dict[str, Any]
+    experiments: list[ExperimentResult]
+
+    @property
+    def name(self) -> str:
+        """The directory's name."""
+        return self.path.name
+
+
+def load_run(path: Path) -> SavedRun:
+    """Read a run directory.
+
+    Raises:
+        NnplugError: ``path`` is not a run directory or its ``run.json`` is unreadable.
+    """
+    path = Path(path)
+    run_file = path / RUN_FILE
+    if not path.is_dir() or not run_file.is_file():
+        raise NnplugError(f"{path} is not an nnplug run directory (no {RUN_FILE})")
+    try:
+        document = json.loads(run_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise NnplugError(f"cannot read {run_file}: {err}") from None
+    if not isinstance(document, dict) or document.get("format") != RUN_FORMAT:
+        raise NnplugError(f"{path} is not an nnplug run directory ({RUN_FILE} is not an nnplug run)")
+    experiments = [_experiment_from_dict(e) for e in document.pop("experiments", [])]
+    return SavedRun(path, document, experiments)
+
+
+def _experiment_from_dict(data: dict[str, Any]) -> ExperimentResult:
+    repeat_fields = {f.name for f in fields(RepeatResult)}
+    epoch_fields = {f.name for f in fields(EpochMetrics)}
+    repeats = []
+    for item in data.get("repeats", []):
+        values = {k: v for k, v in item.items() if k in repeat_fields}
+        values["epochs"] = [EpochMetrics(**{k: v for k, v in e.items() if k in epoch_fields}) for e in item.get("epochs", [])]
+        repeats.append(RepeatResult(**values))
+    return ExperimentResult(data["exp_id"], data.get("config", {}), repeats)
