@@ -183,13 +183,16 @@ class ModelContract:
         source, target = self.built(), self.built(self.seed + 1)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "model.ckpt"
-            save_checkpoint(path, source)
-            load_checkpoint(path, target)
+            labels = [f"class{i}" for i in range(self.nbr_classes)]
+            save_checkpoint(path, source, {"sample_shape": list(self.sample_shape), "nbr_classes": self.nbr_classes, "labels": labels})
+            config = load_checkpoint(path, target)
+        if config.get("labels") != labels or tuple(config.get("sample_shape", ())) != self.sample_shape:
+            self.fail("a checkpoint round trip loses the configuration (labels, sample_shape)")
         if not np.allclose(self.evaluate(source), self.evaluate(target), rtol=1e-6, atol=1e-7):
             self.fail("a checkpoint round trip changes the outputs")
 
     def check_onnx_export(self) -> None:
-        """Models that export ONNX produce a graph onnxruntime runs with the same outputs."""
+        """Models with ``export_onnx(path, sample_shape)`` write a graph onnxruntime runs with the same outputs."""
         model = self.built()
         export = getattr(model, "export_onnx", None)
         if export is None:
@@ -198,7 +201,7 @@ class ModelContract:
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "model.onnx"
-            export(path)
+            export(path, self.sample_shape)
             session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
             feed = session.get_inputs()[0]
             expected = self.evaluate(model)
@@ -233,7 +236,8 @@ def check_model(
 
     Checks: named unique parameters, output shapes, analytic gradients against finite
     differences (the message names the parameter), determinism under a seed, ``state_dict``
-    round trip, checkpoint round trip, and ONNX export when the model has ``export_onnx``.
+    round trip, checkpoint round trip (:mod:`nnplug.checkpoints`), and ONNX export when the model has
+    ``export_onnx(path, sample_shape)`` (outputs compared through onnxruntime).
 
     Args:
         model: the model class, or an instance (rebuilt from its class and options for each check).

@@ -5,64 +5,60 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nnplug.model import Parameter
+from nnplug.model import Model, Parameter
 from nnplug.optimizer import Optimizer
-from nnplug.testing.engines import copy_of, engine_of, to_engine
+from nnplug.testing.engines import copy_of, is_torch, to_engine
 from nnplug.testing.instances import display_name, plugin_factory
 
 
 class OptimizerContract:
     """Runs the optimizer checks on fresh optimizers built by ``factory`` (``weight_decay`` given).
 
+    The checks minimize a convex quadratic of the parameters they are given: ``parameters()``
+    returns fresh ones for each check (plain numpy ``Parameter`` objects, or those of a newly
+    built model of the optimizer's engine).
+
     Args:
         factory: builds a new optimizer per call, with the given ``weight_decay``.
-        engine: the engine of the parameters handed to the optimizer (numpy or torch).
-        steps: updates applied in each check.
+        parameters: returns fresh parameters to optimize (a weight with ``decay`` set and
+            preferably one without).
+        steps: updates applied in the quadratic check.
     """
 
-    def __init__(self, factory: Callable[[float | None], Optimizer], engine: str = "numpy", steps: int = 300) -> None:
+    def __init__(self, factory: Callable[[float | None], Optimizer], parameters: Callable[[], list[Parameter]], steps: int = 300) -> None:
         self.factory = factory
-        self.engine = engine
+        self.parameters = parameters
         self.steps = steps
         self.name = display_name(factory(None))
-        rng = np.random.default_rng(0)
-        self.curvature = rng.uniform(0.5, 2.0, size=(3, 4))
-        self.center = rng.uniform(-1.0, 1.0, size=(3, 4))
-        self.start = self.center + rng.choice([-1.0, 1.0], size=(3, 4))
 
     def fail(self, message: str) -> None:
         """Raise the AssertionError of a broken contract, naming the optimizer."""
         raise AssertionError(f"optimizer {self.name}: {message}")
 
-    def parameter(self, name: str, value: np.ndarray, decay: bool = True) -> Parameter:
-        """A float64 parameter in the optimizer's engine, with a zero gradient."""
-        array = np.array(value, dtype=np.float64)
-        if self.engine == "torch":
-            import torch
-
-            tensor = torch.tensor(array, dtype=torch.float64)
-            return Parameter(name, tensor, torch.zeros_like(tensor), decay=decay, layer="quadratic")
-        return Parameter(name, array, np.zeros_like(array), decay=decay, layer="quadratic")
-
-    def quadratic(self, w: np.ndarray) -> float:
-        """f(w) = 1/2 sum a (w - c)^2: convex, minimum 0 at c."""
-        return float(0.5 * np.sum(self.curvature * (w - self.center) ** 2))
-
-    def set_grad(self, param: Parameter, grad: np.ndarray) -> None:
-        """Write a new gradient into the parameter, in place as models do."""
-        param.grad[...] = to_engine(grad, self.engine, param.grad)
+    @staticmethod
+    def set_grad(param: Parameter, grad: np.ndarray) -> None:
+        """Hand a gradient to the parameter the way a model's backward does (same engine and dtype)."""
+        param.grad = to_engine(grad, "torch" if is_torch(param.value) else "numpy", param.value)
 
     def check_decreases_quadratic(self) -> None:
-        """Steps along the gradient of a convex quadratic bring it well below its start."""
+        """Steps along the gradient of f(w) = 1/2 sum a (w - c)^2 bring f well below its start."""
         optimizer = self.factory(None)
-        param = self.parameter("W", self.start)
-        optimizer.build([param])
-        initial = self.quadratic(self.start)
+        params = self.parameters()
+        rng = np.random.default_rng(0)
+        starts = [copy_of(p.value).astype(np.float64) for p in params]
+        curvatures = [rng.uniform(0.5, 2.0, size=s.shape) for s in starts]
+        centers = [s + rng.choice([-1.0, 1.0], size=s.shape) for s in starts]
+
+        def quadratic() -> float:
+            return sum(float(0.5 * np.sum(a * (copy_of(p.value) - c) ** 2)) for p, a, c in zip(params, curvatures, centers))
+
+        optimizer.build(params)
+        initial = quadratic()
         for _ in range(self.steps):
-            w = copy_of(param.value)
-            self.set_grad(param, self.curvature * (w - self.center))
+            for param, a, c in zip(params, curvatures, centers):
+                self.set_grad(param, a * (copy_of(param.value) - c))
             optimizer.step(1)
-        final = self.quadratic(copy_of(param.value))
+        final = quadratic()
         if not np.isfinite(final):
             self.fail(f"the quadratic became {final} after {self.steps} steps")
         if final > 0.25 * initial:
@@ -72,28 +68,36 @@ class OptimizerContract:
             )
 
     def check_weight_decay(self) -> None:
-        """With weight decay and a zero data gradient, decayed weights shrink and the others stay."""
+        """With weight decay and zero data gradients, decayed weights shrink and the others stay."""
         decay = 0.1
         optimizer = self.factory(decay)
         if not np.isclose(float(getattr(optimizer, "weight_decay", 0.0)), decay):
             self.fail(f"weight_decay={decay} was given but the optimizer's weight_decay is {getattr(optimizer, 'weight_decay', None)}")
-        decayed = self.parameter("W", self.start)
-        kept = self.parameter("b", self.start[0], decay=False)
-        optimizer.build([decayed, kept])
-        expected_penalty = 0.5 * decay * float(np.sum(self.start**2))
-        penalty = float(optimizer.penalty([decayed, kept]))
-        if not np.isclose(penalty, expected_penalty, rtol=1e-6):
+        params = self.parameters()
+        decayed = [p for p in params if p.decay]
+        kept = [p for p in params if not p.decay]
+        if not decayed:
+            self.fail("the parameters given to the check have no decay=True parameter")
+        starts = {p.name: copy_of(p.value).astype(np.float64) for p in params}
+        optimizer.build(params)
+        expected_penalty = 0.5 * decay * sum(float(np.sum(starts[p.name] ** 2)) for p in decayed)
+        penalty = float(optimizer.penalty(params))
+        if not np.isclose(penalty, expected_penalty, rtol=1e-5):
             self.fail(f"penalty() is {penalty:.6g}, expected weight_decay/2 * sum of squared decayed weights = {expected_penalty:.6g}")
         for _ in range(20):
+            for param in params:
+                self.set_grad(param, np.zeros(tuple(param.value.shape)))
             optimizer.step(1)
-        shrunk = float(np.linalg.norm(copy_of(decayed.value)))
-        if not shrunk < 0.99 * float(np.linalg.norm(self.start)):
-            self.fail(f"weight decay {decay} with zero data gradient did not shrink the decayed parameter (norm {np.linalg.norm(self.start):.4g} -> {shrunk:.4g})")
-        if not np.allclose(copy_of(kept.value), self.start[0]):
-            self.fail("a parameter with decay=False and zero gradient moved: weight decay must skip it")
-        data_grads = copy_of(decayed.grad)
-        if not np.all(data_grads == 0):
-            self.fail("the optimizer wrote the weight-decay term into Parameter.grad (it holds the data gradient only)")
+        before = float(np.sqrt(sum(np.sum(starts[p.name] ** 2) for p in decayed)))
+        after = float(np.sqrt(sum(np.sum(copy_of(p.value).astype(np.float64) ** 2) for p in decayed)))
+        if not after < 0.99 * before:
+            self.fail(f"weight decay {decay} with zero data gradients did not shrink the decayed parameters (norm {before:.4g} -> {after:.4g})")
+        for param in kept:
+            if not np.allclose(copy_of(param.value), starts[param.name]):
+                self.fail(f"parameter {param.name!r} has decay=False and a zero gradient, yet it moved: weight decay must skip it")
+        for param in params:
+            if np.any(copy_of(param.grad) != 0):
+                self.fail(f"the optimizer changed Parameter.grad of {param.name!r} (it must hold the data gradient only)")
 
     def run(self) -> None:
         """Every optimizer check, in order."""
@@ -101,12 +105,23 @@ class OptimizerContract:
         self.check_weight_decay()
 
 
+def plain_parameters() -> list[Parameter]:
+    """A decayed weight matrix and a bias without decay, as numpy float64 ``Parameter`` objects."""
+    rng = np.random.default_rng(0)
+    return [
+        Parameter("L0_Dense_W", rng.uniform(-1.0, 1.0, size=(3, 4)), np.zeros((3, 4)), decay=True, layer="L0_Dense"),
+        Parameter("L0_Dense_b", rng.uniform(-1.0, 1.0, size=4), np.zeros(4), decay=False, layer="L0_Dense"),
+    ]
+
+
 def check_optimizer(
     optimizer: type[Optimizer] | Optimizer,
     options: dict[str, Any] | None = None,
     *,
     learning_rate: float | None = 0.05,
-    engine: str | None = None,
+    model: Model | Callable[[], Model] | None = None,
+    sample_shape: tuple[int, ...] = (4,),
+    nbr_classes: int = 3,
     steps: int = 300,
 ) -> None:
     """Check that an optimizer plugin honours the optimizer contract; raise AssertionError if not.
@@ -120,7 +135,11 @@ def check_optimizer(
         optimizer: the optimizer class, or an instance (rebuilt from its class and options).
         options: constructor options when ``optimizer`` is a class.
         learning_rate: learning rate set for the checks (None keeps the plugin's own).
-        engine: numpy or torch parameters (default: the plugin's ``engine`` or its package name).
+        model: where the parameters come from: a model (class, instance or factory) built anew
+            for each check. Needed for optimizers that only update their engine's own models
+            (torch); default: plain numpy ``Parameter`` objects.
+        sample_shape: input shape the model is built for.
+        nbr_classes: classes the model is built for.
         steps: updates on the quadratic.
     """
     base = dict(getattr(optimizer, "options", None) or {}) if not isinstance(optimizer, type) else {}
@@ -133,9 +152,17 @@ def check_optimizer(
         kwargs = dict(base)
         if weight_decay is not None:
             kwargs["weight_decay"] = weight_decay
-        build = plugin_factory(cls, kwargs, Optimizer)
-        made = build()
+        made = plugin_factory(cls, kwargs, Optimizer)()
         made.plugin_name = display_name(optimizer)
         return made
 
-    OptimizerContract(factory, engine or engine_of(optimizer), steps).run()
+    parameters = plain_parameters
+    if model is not None:
+        build_model = model if callable(model) and not isinstance(model, (type, Model)) else plugin_factory(model, None, Model)
+
+        def parameters() -> list[Parameter]:
+            fresh = build_model()
+            fresh.build(tuple(sample_shape), nbr_classes, 0)
+            return fresh.parameters()
+
+    OptimizerContract(factory, parameters, steps).run()
