@@ -1,0 +1,55 @@
+"""OnnxTorch: an ONNX classifier trained in torch."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from torch import nn
+
+from nnplug_onnx.conversion import to_torch
+from nnplug_onnx.graphs import check_sample_shape, locate, read, strip_final_softmax, to_double
+from nnplug_torch.model import TorchModel
+
+
+class OnnxTorch(TorchModel):
+    """An ONNX model (``<models-path>/<onnx-model>.onnx``) trained in torch, its initializers as parameters.
+
+    The graph is converted with onnx2torch. Its one input takes batches of the data loader's
+    samples (the shapes are checked); its one output gives the class scores: a final Softmax is
+    taken off and applied by the model (the loss then works on logits), and a graph that ends
+    without one is read as logits. Initial weights are the file's (``--model-seed`` only seeds
+    dropout). With ``--dtype=float64`` every float32 tensor of the graph is turned to float64.
+    """
+
+    def __init__(
+        self,
+        models_path: Path = Path("models"),
+        onnx_model: str = "one_layer",
+        dtype: Literal["float64", "float32"] = "float64",
+        device: Literal["cpu", "cuda", "auto"] = "cpu",
+    ) -> None:
+        """
+        Args:
+            models_path: directory of the ONNX models.
+            onnx_model: name of the model file in models_path, without .onnx.
+            dtype: float precision of parameters and computations.
+            device: where torch computes: cpu, cuda or auto (cuda when available).
+        """
+        super().__init__(dtype, device)
+        self.path = locate(Path(models_path), onnx_model)
+        self.onnx_model = onnx_model
+        self.ended_in_softmax = False
+
+    def build(self, sample_shape: tuple[int, ...], nbr_classes: int, seed: int) -> None:
+        """Read, check and convert the graph (its weights are the file's)."""
+        model = read(self.path)
+        check_sample_shape(model, self.path, sample_shape, nbr_classes)
+        self.ended_in_softmax = strip_final_softmax(model)
+        if self.dtype.is_floating_point and str(self.dtype) == "torch.float64":
+            to_double(model)
+        generator = self.make_generator(seed)
+        self.attach(to_torch(model, self.path, generator))
+
+    def leaf_modules(self) -> list[tuple[str, nn.Module]]:
+        """The graph's operators, in graph order (the initializers' container is not one)."""
+        return [(name, module) for name, module in super().leaf_modules() if name != "initializers"]
