@@ -11,7 +11,7 @@ import math
 import pdb
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from nnplug.errors import NnplugError
 if TYPE_CHECKING:
     from nnplug.data_loader import Minibatch
     from nnplug.loss import Loss
-    from nnplug.model import Model
+    from nnplug.model import Model, Parameter
 
 LOG = logging.getLogger("nnplug.checks")
 MODES = ("off", "warning", "exception", "pdb")
@@ -55,6 +55,27 @@ class EntryCheck:
     numerical: float
 
 
+@runtime_checkable
+class IncrementalForward(Protocol):
+    """What a model may offer to make gradient checks cheap (the numpy models do).
+
+    Inside :meth:`nnplug.model.Model.frozen`, right after a training forward and backward,
+    ``forward_after_change(parameter, index, previous)`` returns the training-mode output of
+    that same minibatch once ``parameter.value[index]`` has moved away from ``previous``,
+    recomputing only what depends on that entry (layers before the parameter's owner are not
+    run again). Models without it are checked with full forward passes.
+    """
+
+    def forward_after_change(self, parameter: "Parameter", index: tuple[int, ...], previous: float) -> Any:
+        """The output after ``parameter.value[index]`` changed from ``previous``."""
+
+
+def relative_distance(numerical: np.ndarray, analytic: np.ndarray) -> float:
+    """‖numerical − analytic‖ / (‖numerical‖ + ‖analytic‖), 0 when both are 0."""
+    denominator = np.linalg.norm(numerical) + np.linalg.norm(analytic)
+    return float(np.linalg.norm(numerical - analytic) / denominator) if denominator else 0.0
+
+
 class GradientChecker:
     """Compares analytic gradients with two-sided finite differences on the current minibatch.
 
@@ -62,6 +83,10 @@ class GradientChecker:
     parameter tensor, every ``interval`` epochs (epochs 1, 1 + interval...). It changes nothing
     in training: parameters are restored exactly, dropout masks and batch-norm statistics are
     frozen (:meth:`nnplug.model.Model.frozen`), and its random draws use their own generator.
+    Models implementing :class:`IncrementalForward` only recompute what a perturbation changes.
+
+    Finite differences need float64: for parameters of lower precision (float32) the step and
+    the threshold are relaxed to ``low_precision_epsilon`` and ``low_precision_threshold``.
 
     Args:
         mode: off, warning, exception or pdb.
@@ -70,69 +95,116 @@ class GradientChecker:
         seed: seed of the choice of entries.
         epsilon: finite-difference step.
         threshold: largest accepted relative distance ‖approx − grad‖ / (‖approx‖ + ‖grad‖).
+        low_precision_epsilon: the step used for float32 (and lower) parameters.
+        low_precision_threshold: the threshold used when any parameter is float32 (or lower).
     """
 
     def __init__(
         self, mode: str = "exception", interval: int = 25, samples: int = 2, seed: int = 0,
         epsilon: float = 1e-7, threshold: float = 1e-5,
+        low_precision_epsilon: float = 1e-2, low_precision_threshold: float = 1e-2,
     ) -> None:
         self.mode = mode
         self.interval = interval
         self.samples = samples
         self.epsilon = epsilon
         self.threshold = threshold
+        self.low_precision_epsilon = low_precision_epsilon
+        self.low_precision_threshold = low_precision_threshold
         self.rng = np.random.default_rng(seed)
         self.seconds = 0.0
+        self.checks = 0
         self.last_distance: float | None = None
+        self.last_entries: list[EntryCheck] = []
 
     def due(self, epoch: int, minibatch_index: int) -> bool:
         """Whether to check on this minibatch (first minibatch of epochs 1, 1 + interval...)."""
         return self.mode != "off" and minibatch_index == 0 and (epoch - 1) % self.interval == 0
 
+    def share(self, total_seconds: float) -> float:
+        """Share of ``total_seconds`` (a run's duration) spent checking gradients, in 0..1."""
+        return self.seconds / total_seconds if total_seconds > 0 else 0.0
+
     def check(self, model: "Model", loss: "Loss", minibatch: "Minibatch", epoch: int) -> float:
         """Check the gradients the last backward left in the parameters; return the relative distance."""
         start = time.perf_counter()
+        low_precision = any(_low_precision(param.value) for param in model.parameters())
+        threshold = self.low_precision_threshold if low_precision else self.threshold
         entries = self.measure(model, loss, minibatch)
-        analytic = np.array([e.analytic for e in entries])
-        numerical = np.array([e.numerical for e in entries])
-        denominator = np.linalg.norm(numerical) + np.linalg.norm(analytic)
-        distance = float(np.linalg.norm(numerical - analytic) / denominator) if denominator else 0.0
+        distance = relative_distance(np.array([e.numerical for e in entries]), np.array([e.analytic for e in entries]))
         self.last_distance = distance
+        self.last_entries = entries
+        self.checks += 1
         self.seconds += time.perf_counter() - start
         LOG.debug("gradient check at epoch %d: relative distance %.3g", epoch, distance)
-        if not math.isfinite(distance) or distance > self.threshold:
-            _react(self.mode, self.report(entries, distance, epoch), GradientCheckError)
+        if not math.isfinite(distance) or distance > threshold:
+            _react(self.mode, self.report(entries, distance, epoch, threshold), GradientCheckError)
         return distance
 
     def measure(self, model: "Model", loss: "Loss", minibatch: "Minibatch") -> list[EntryCheck]:
         """Finite differences at sampled entries of every parameter (parameters restored after)."""
         entries = []
+        incremental = isinstance(model, IncrementalForward)
+
+        def cost_at(param: "Parameter", index: tuple[int, ...], original: float) -> float:
+            if incremental:
+                output = model.forward_after_change(param, index, original)
+            else:
+                output = model.forward(minibatch.x, training=True)
+            return float(loss.cost(output, minibatch.y))
+
         with model.frozen():
             for param in model.parameters():
                 shape = tuple(param.value.shape)
                 size = int(np.prod(shape)) if shape else 1
+                epsilon = self.low_precision_epsilon if _low_precision(param.value) else self.epsilon
                 flat = self.rng.choice(size, size=min(self.samples, size), replace=False)
                 for position in flat:
                     index = tuple(int(i) for i in np.unravel_index(int(position), shape))
                     original = float(param.value[index])
-                    param.value[index] = original + self.epsilon
-                    plus = float(loss.cost(model.forward(minibatch.x, training=True), minibatch.y))
-                    param.value[index] = original - self.epsilon
-                    minus = float(loss.cost(model.forward(minibatch.x, training=True), minibatch.y))
-                    param.value[index] = original
-                    entries.append(EntryCheck(param.name, shape, index, float(param.grad[index]), (plus - minus) / (2 * self.epsilon)))
+                    try:
+                        param.value[index] = original + epsilon
+                        upper = float(param.value[index])  # the step actually taken (rounded to the dtype)
+                        plus = cost_at(param, index, original)
+                        param.value[index] = original - epsilon
+                        lower = float(param.value[index])
+                        minus = cost_at(param, index, original)
+                    finally:
+                        param.value[index] = original
+                    numerical = (plus - minus) / (upper - lower)
+                    entries.append(EntryCheck(param.name, shape, index, float(param.grad[index]), numerical))
         return entries
 
-    def report(self, entries: list[EntryCheck], distance: float, epoch: int) -> str:
-        """The failure message: the distance, then one row per entry whose gradients disagree."""
-        rows = []
-        for e in entries:
-            scale = abs(e.analytic) + abs(e.numerical)
-            local = abs(e.analytic - e.numerical) / scale if scale else 0.0
-            if local > self.threshold:
-                rows.append(f"{e.parameter}{list(e.shape)}{list(e.index)}: analytic {e.analytic:.6g} vs numerical {e.numerical:.6g}")
-        detail = "; ".join(rows) if rows else "no single entry stands out"
-        return f"gradient check failed at epoch {epoch}: relative distance {distance:.3g} > {self.threshold:g} ({detail})"
+    def report(self, entries: list[EntryCheck], distance: float, epoch: int, threshold: float | None = None) -> str:
+        """The failure message: the distance, then per tensor its own distance and every checked entry.
+
+        Tensors whose entries agree are summarized at the end by name.
+        """
+        threshold = self.threshold if threshold is None else threshold
+        by_tensor: dict[str, list[EntryCheck]] = {}
+        for entry in entries:
+            by_tensor.setdefault(entry.parameter, []).append(entry)
+        failing, passing = [], []
+        for name, checks in by_tensor.items():
+            local = relative_distance(np.array([e.numerical for e in checks]), np.array([e.analytic for e in checks]))
+            if not math.isfinite(local) or local > threshold:
+                values = ", ".join(f"{list(e.index)} analytic {e.analytic:.6g} numerical {e.numerical:.6g}" for e in checks)
+                failing.append(f"{name}{list(checks[0].shape)} distance {local:.3g}: {values}")
+            else:
+                passing.append(name)
+        detail = "; ".join(failing) if failing else "no single tensor stands out"
+        agreeing = f"; agreeing: {', '.join(passing)}" if passing else ""
+        return f"gradient check failed at epoch {epoch}: relative distance {distance:.3g} > {threshold:g}; {detail}{agreeing}"
+
+
+def _low_precision(value: Any) -> bool:
+    """Whether a tensor has less precision than float64 (finite differences need relaxed settings)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return False
+    if hasattr(value, "detach"):
+        return getattr(dtype, "itemsize", 8) < 8
+    return np.dtype(dtype).itemsize < 8
 
 
 class InstabilityChecker:
