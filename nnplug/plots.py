@@ -365,11 +365,19 @@ class RunPlotter(TrainingObserver):
         self.directory = Path(directory)
         self.results = results
         self.title = title
+        self.outdated = False
+
+    def epoch_finished(self, context: Any, metrics: Any) -> None:
+        """Note that the plots no longer show everything."""
+        self.outdated = True
 
     def experiment_finished(self, result: ExperimentResult) -> None:
         """Redraw with the finished experiment."""
         self.draw()
 
     def draw(self) -> list[Path]:
-        """Draw every plot of the run from the results so far."""
+        """Draw every plot of the run from the results so far (nothing when they are up to date)."""
+        if not self.outdated:
+            return []
+        self.outdated = False
         return save_run_plots(self.directory, self.results(), self.title)

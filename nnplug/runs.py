@@ -91,7 +91,7 @@ def create_run_directory(runs_dir: Path, exp_ids: list[str], now: datetime.datet
         NnplugError: ``runs_dir`` cannot be created or written.
     """
     now = now or datetime.datetime.now()
-    base = f"{now:%Y%m%d-%H%M%S}-{safe_name('+'.join(exp_ids))}"
+    base = f"{now:%Y%m%d-%H%M%S}-" + "+".join(safe_name(exp_id, 30) for exp_id in exp_ids[:4]) + ("+more" if len(exp_ids) > 4 else "")
     try:
         Path(runs_dir).mkdir(parents=True, exist_ok=True)
         for attempt in range(1, 1000):

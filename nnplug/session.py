@@ -30,13 +30,18 @@ class TrainingSession:
         command: global options and experiments.
         argv: the command line as typed (recorded in the run).
         show_progress: draw progress bars (default: when stdout and stderr are terminals).
+        draw_plots: draw the curves, memory and confusion plots (tests that do not look at them skip it).
     """
 
-    def __init__(self, registry: Registry, command: ParsedCommand, argv: list[str] | None = None, show_progress: bool | None = None) -> None:
+    def __init__(
+        self, registry: Registry, command: ParsedCommand, argv: list[str] | None = None,
+        show_progress: bool | None = None, draw_plots: bool = True,
+    ) -> None:
         self.registry = registry
         self.command = command
         self.argv = list(sys.argv[1:] if argv is None else argv)
         self.show_progress = is_terminal(sys.stdout) and is_terminal(sys.stderr) if show_progress is None else show_progress
+        self.draw_plots = draw_plots
         self.results: list[ExperimentResult] = []
         self.run_dir: Path | None = None
         self.writer: RunWriter | None = None
@@ -54,7 +59,9 @@ class TrainingSession:
         observers: list[TrainingObserver] = [EpochPrinter()]
         if self.show_progress:
             observers.append(ProgressBars(experiments))
-        observers += [self.writer, RunPlotter(self.run_dir, self.writer.results, title)]
+        observers.append(self.writer)
+        if self.draw_plots:
+            observers.append(RunPlotter(self.run_dir, self.writer.results, title))
         if any(e.options.track_layer for e in experiments) or any(e.options.display_samples for e in experiments):
             from nnplug.tracking import ParameterTracker, SampleCollector
 
