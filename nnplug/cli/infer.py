@@ -1,0 +1,142 @@
+"""``bin/infer``: run a trained or downloaded model over images (segmentation or classification).
+
+A thin command: it parses options, creates the image backend plugin and hands a request to the
+inference engine found through the ``nnplug.inference_engines`` entry-point group (ONNX Runtime,
+from the nnplug-onnxruntime distribution). Nothing heavy is imported until the command runs.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nnplug.cli.errors import run_guarded, wants_debug
+from nnplug.errors import NnplugError
+
+ENGINE_GROUP = "nnplug.inference_engines"
+DEFAULT_ENGINE = "OnnxRuntime"
+
+EPILOG = """\b
+Outputs (segmentation), under --output-dir (default inference/<model>/), per image NAME:
+  NAME_mask.png (grayscale), NAME_cutout.png (RGBA, mask as alpha), NAME_figure.png (source | mask | cut-out).
+Outputs (classification): predictions.csv (file, label, predicted label, one probability column per class).
+Unreadable or non-image files are skipped with a warning (listed in the summary); a run with no readable
+image fails. Nothing is written when a run fails. Real U2-Net: put u2net.onnx in --models-path and pass
+--onnx-model=u2net.
+"""
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected WIDTH,HEIGHT (e.g. 320,320), got {value!r}") from None
+    if width <= 0 or height <= 0:
+        raise click.BadParameter(f"width and height must be positive, got {value!r}")
+    return width, height
+
+
+def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.argument("inputs", nargs=-1)
+@click.option("--dataset", "datasets", multiple=True, help="a dataset name under --datasets-path (repeatable; same as giving it as INPUT).")
+@click.option("--task", type=click.Choice(["segmentation", "classification"]), default="segmentation", show_default=True,
+              help="segmentation (U2-Net conventions) or classification (CSV of predictions); --checkpoint implies classification.")
+@click.option("--onnx-model", help="model NAME: the file <models-path>/NAME.onnx (or a path to an .onnx file). [default: blobnet, the shipped segmentation model]")
+@click.option("--models-path", type=click.Path(path_type=Path, file_okay=False), default=Path("models"), show_default=True, help="folder of the ONNX models.")
+@click.option("--checkpoint", type=click.Path(path_type=Path, dir_okay=False), help="a model saved by bin/train, to classify images with.")
+@click.option("--datasets-path", type=click.Path(path_type=Path, file_okay=False), default=Path("datasets"), show_default=True,
+              help="folder where dataset names are looked up.")
+@click.option("--image-backend", default="Vips", show_default=True, help="image backend plugin that reads, resizes and writes images (Vips, ImageMagick).")
+@click.option("--resize", default="320,320", show_default=True, callback=_size, metavar="W,H", help="size the images are resized to for the model.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True, help="images per model run (a model with a fixed batch size uses its own).")
+@click.option("--providers", default="CPUExecutionProvider", show_default=True, callback=_names, metavar="P1,P2",
+              help="ONNX Runtime execution providers, in order of preference.")
+@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, help="intra-op threads (0: one per physical core).")
+@click.option("--output-dir", type=click.Path(path_type=Path), help="where outputs go. [default: inference/<model>]")
+@click.option("--figures", type=click.BOOL, is_flag=False, flag_value=True, default=True, show_default=True, metavar="true|false",
+              help="write the side-by-side figure of each image (segmentation).")
+@click.option("--display", type=click.BOOL, is_flag=False, flag_value=True, default=False, show_default=True, metavar="true|false",
+              help="open the figures in a window at the end (segmentation).")
+@click.option("--labels", default="", callback=_names, metavar="L1,L2,...",
+              help="class names in the model's output order (classification). [default: the checkpoint's, else the sorted class folders]")
+@click.option("--progress", type=click.BOOL, is_flag=False, flag_value=True, default=True, metavar="true|false", help="show a progress bar on a terminal.")
+@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=f"inference engine (entry-point group {ENGINE_GROUP}).")
+@click.option("--debug", is_flag=True, help="show tracebacks of errors.")
+def infer(**options: Any) -> None:
+    """Segment images (default) or classify them with an ONNX model or a bin/train checkpoint.
+
+    INPUTS are image files, folders or dataset names under --datasets-path; with none,
+    the sample dataset 'segmentation' is segmented with the shipped model and the mean IoU
+    against its ground truth masks is printed.
+    """
+    registry = click.get_current_context().find_object(_RegistryHolder)
+    for line in run_inference(options, registry.registry if registry else None):
+        click.echo(line)
+
+
+class _RegistryHolder:
+    """Passed as click's ``obj`` to run the command with a given plugin registry (tests, notebooks)."""
+
+    def __init__(self, registry: Any) -> None:
+        self.registry = registry
+
+
+def invoke(args: list[str], registry: Any = None) -> int:
+    """Run ``bin/infer`` with ``args`` in-process, as the command line does; return the exit status.
+
+    Args:
+        args: command-line arguments.
+        registry: plugin registry to take the image backend from (default: the installed plugins).
+    """
+    holder = _RegistryHolder(registry) if registry is not None else None
+    return run_guarded(lambda: infer.main(args, prog_name="infer", standalone_mode=False, obj=holder), "infer", wants_debug(args))
+
+
+def load_engine(name: str) -> type:
+    """The inference engine class registered under ``name``.
+
+    Raises:
+        NnplugError: no such engine, or it fails to import.
+    """
+    import importlib.metadata
+
+    found = [entry for entry in importlib.metadata.entry_points(group=ENGINE_GROUP) if entry.name == name]
+    if not found:
+        available = ", ".join(sorted({e.name for e in importlib.metadata.entry_points(group=ENGINE_GROUP)})) or "none installed"
+        raise NnplugError(f"unknown inference engine {name!r} (available: {available})")
+    try:
+        return found[0].load()
+    except Exception as err:
+        raise NnplugError(f"inference engine {name!r} failed to load: {type(err).__name__}: {err}") from err
+
+
+def run_inference(options: dict[str, Any], registry: Any = None) -> list[str]:
+    """Run ``bin/infer`` with parsed ``options``; return the summary lines.
+
+    Args:
+        options: the click parameters of :func:`infer`.
+        registry: the plugin registry to create the image backend from (tests add their own).
+    """
+    from nnplug.registry import Registry
+
+    options = dict(options)
+    options.pop("debug", None)
+    engine_name = options.pop("engine")
+    backend_name = options.pop("image_backend")
+    options["inputs"] = [*options.pop("inputs"), *options.pop("datasets")]
+    engine_class = load_engine(engine_name)
+    registry = registry or Registry()
+    backend = registry.create("image_backend", backend_name, {})
+    request = engine_class.request_type(**options)
+    return engine_class(request, backend).run().describe()
+
+
+def main() -> None:
+    """Console-script and ``bin/infer`` entry point: user errors are one line on stderr, status 2."""
+    sys.exit(invoke(sys.argv[1:]))

@@ -1,0 +1,29 @@
+"""Find a model file by name: ``--onnx-model NAME`` means ``<models-path>/NAME.onnx``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnplug import NnplugError
+
+#: what to tell users when a model that cannot ship with the repository is missing.
+DOWNLOAD_HINTS = {
+    "u2net": "download u2net.onnx (176 MB, e.g. from https://huggingface.co/BritishWerewolf/U-2-Net) and put it there",
+}
+
+
+def locate_model(name: str, models_path: Path) -> Path:
+    """Return the path of model ``name`` (a name, a file name or a path to an .onnx file).
+
+    Raises:
+        NnplugError: the file does not exist; the message says where it looked and what to do.
+    """
+    candidate = Path(name)
+    if candidate.suffix == ".onnx" and (candidate.is_absolute() or len(candidate.parts) > 1):
+        path = candidate
+    else:
+        path = Path(models_path) / (name if name.endswith(".onnx") else f"{name}.onnx")
+    if path.is_file():
+        return path
+    stem = path.stem
+    hint = DOWNLOAD_HINTS.get(stem, f"put {path.name} there, or pass --models-path DIR or --onnx-model NAME")
+    raise NnplugError(f"ONNX model {stem!r} not found: no file {path} ({hint})")

@@ -1,0 +1,42 @@
+"""Turn decoded images into the tensors segmentation and classification models expect."""
+from __future__ import annotations
+
+import numpy as np
+
+#: U2-Net's normalization: ImageNet mean and standard deviation per RGB channel, on 0..1 values.
+U2NET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+U2NET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def u2net_input(resized_rgb: np.ndarray) -> np.ndarray:
+    """One image already resized, uint8 (H, W, 3) → float32 (3, H, W) as U2-Net expects.
+
+    Scaled to 0..1, then normalized with :data:`U2NET_MEAN` and :data:`U2NET_STD`.
+    """
+    scaled = resized_rgb.astype(np.float32) / 255.0
+    return np.ascontiguousarray(((scaled - U2NET_MEAN) / U2NET_STD).transpose(2, 0, 1))
+
+
+def unit_input(resized_rgb: np.ndarray, layout: str) -> np.ndarray:
+    """One image already resized, uint8 (H, W, 3) → float32 in 0..1 for a classifier.
+
+    Args:
+        resized_rgb: the pixels.
+        layout: ``"flat"`` (H*W*3 values in HWC order, what bin/train's flattened loaders feed),
+            ``"nchw"`` (3, H, W) or ``"nhwc"`` (H, W, 3).
+    """
+    scaled = resized_rgb.astype(np.float32) / 255.0
+    if layout == "flat":
+        return scaled.reshape(-1)
+    if layout == "nchw":
+        return np.ascontiguousarray(scaled.transpose(2, 0, 1))
+    return scaled
+
+
+def min_max_normalized(prediction: np.ndarray) -> np.ndarray:
+    """Stretch a prediction map to 0..1 (U2-Net's post-processing); a constant map becomes zeros."""
+    prediction = prediction.astype(np.float32)
+    low, high = float(prediction.min()), float(prediction.max())
+    if high - low < 1e-12:
+        return np.zeros_like(prediction)
+    return (prediction - low) / (high - low)

@@ -1,0 +1,164 @@
+"""Segmentation with U2-Net's conventions: normalized 320x320 input, first output = foreground map.
+
+For each image: decode, resize to ``--resize``, normalize (:func:`u2net_input`), run in batches,
+take the first output, min-max normalize it, resize it back to the image's size, then write
+``<name>_mask.png`` (grayscale), ``<name>_cutout.png`` (RGBA, the mask as alpha) and
+``<name>_figure.png`` (source | mask | cut-out).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nnplug import NnplugError
+from nnplug.image_backend import ImageBackend
+from nnplug_onnxruntime import figure as figures
+from nnplug_onnxruntime.batching import chunks, effective_batch_size, stacked
+from nnplug_onnxruntime.decoding import DecodedImage, Skipped, decode
+from nnplug_onnxruntime.inputs import ImageInput
+from nnplug_onnxruntime.metrics import iou
+from nnplug_onnxruntime.preprocessing import min_max_normalized, u2net_input
+from nnplug_onnxruntime.session import OrtSession
+from nnplug_onnxruntime.staging import StagedOutputs
+from nnplug_onnxruntime.timings import StageTimes
+
+
+@dataclass
+class SegmentationResult:
+    """What a segmentation run did: images written, skipped files, IoU per image with ground truth."""
+
+    processed: list[str] = field(default_factory=list)
+    skipped: Skipped = field(default_factory=Skipped)
+    ious: dict[str, float] = field(default_factory=dict)
+    times: StageTimes = field(default_factory=StageTimes)
+
+    @property
+    def mean_iou(self) -> float | None:
+        """Mean IoU over the images that have a ground truth mask, or None."""
+        return float(np.mean(list(self.ious.values()))) if self.ious else None
+
+
+def check_segmentation_model(session: OrtSession, size: tuple[int, int]) -> None:
+    """Refuse models that do not take (N, 3, H, W) float images of the requested size.
+
+    Raises:
+        NnplugError: one line saying what the model takes and what segmentation needs.
+    """
+    tensor = session.input
+    width, height = size
+    if tensor.rank != 4:
+        raise NnplugError(
+            f"model {session.path.name} takes input {tensor.name!r} of rank {tensor.rank} {tensor.describe()}; "
+            "segmentation needs rank 4 (batch, 3, height, width)"
+        )
+    if tensor.type != "tensor(float)":
+        raise NnplugError(f"model {session.path.name} takes {tensor.type} input; segmentation feeds float32 (tensor(float))")
+    if tensor.shape[1] not in (None, 3):
+        raise NnplugError(f"model {session.path.name} takes {tensor.shape[1]} channels {tensor.describe()}; segmentation feeds 3 (RGB)")
+    fixed = tensor.shape[2:]
+    if fixed[0] is not None and fixed[1] is not None and tuple(fixed) != (height, width):
+        raise NnplugError(f"model {session.path.name} takes {fixed[1]}x{fixed[0]} images; use --resize={fixed[1]},{fixed[0]}")
+
+
+def _mask_map(output: np.ndarray) -> np.ndarray:
+    """One image's first-output map as (H, W): (1, H, W) or (H, W) accepted; channel 0 otherwise."""
+    while output.ndim > 2:
+        output = output[0]
+    return output
+
+
+class Segmenter:
+    """Segments images with one ONNX Runtime session and writes the results.
+
+    Args:
+        session: the open model (checked with :func:`check_segmentation_model`).
+        backend: reads, resizes and writes the images.
+        size: (width, height) the model is fed.
+        batch_size: images per ``session.run`` (the model's fixed batch size wins).
+        figures: whether to write the side-by-side figure.
+        display: whether to open the figures at the end.
+    """
+
+    def __init__(
+        self, session: OrtSession, backend: ImageBackend, size: tuple[int, int], batch_size: int = 1, figures: bool = True, display: bool = False
+    ) -> None:
+        check_segmentation_model(session, size)
+        self.session = session
+        self.backend = backend
+        self.size = size
+        self.batch_size = effective_batch_size(batch_size, session.fixed_batch)
+        self.figures = figures
+        self.display = display
+        self._shown: list = []
+
+    def predict(self, batch: list[DecodedImage]) -> list[np.ndarray]:
+        """The min-max normalized prediction maps (model resolution) of a batch of decoded images."""
+        tensors = stacked([u2net_input(image.resized) for image in batch], self.session.fixed_batch)
+        output = self.session.run(tensors)
+        if output.ndim not in (3, 4) or output.shape[0] != tensors.shape[0]:
+            raise NnplugError(
+                f"model {self.session.path.name}: first output has shape {output.shape}; segmentation expects (batch, 1, height, width)"
+            )
+        return [min_max_normalized(_mask_map(output[i])) for i in range(len(batch))]
+
+    def full_size_mask(self, prediction: np.ndarray, image: DecodedImage) -> np.ndarray:
+        """The prediction resized back to the image's size, as uint8 0..255."""
+        height, width = image.rgb.shape[:2]
+        resized = self.backend.resize(prediction.astype(np.float32), width, height)
+        return np.clip(np.rint(np.asarray(resized, np.float32) * 255), 0, 255).astype(np.uint8)
+
+    def write(self, image: DecodedImage, mask: np.ndarray, outputs: StagedOutputs) -> None:
+        """Write the mask, the cut-out and (optionally) the figure of one image."""
+        name = image.source.name
+        cutout = np.dstack([image.rgb, mask])
+        self.backend.write_png(outputs.path(f"{name}_mask.png"), mask)
+        self.backend.write_png(outputs.path(f"{name}_cutout.png"), cutout)
+        if self.figures or self.display:
+            drawn = figures.segmentation_figure(image.rgb, mask, cutout, image.source.path.name, self.display)
+            if self.figures:
+                figures.save_figure(drawn, outputs.path(f"{name}_figure.png"))
+            if self.display:
+                self._shown.append(drawn)
+            else:
+                figures.close(drawn)
+
+    def score(self, image: ImageInput, mask: np.ndarray) -> float | None:
+        """IoU of the mask thresholded at half against the ground truth, when the image has one."""
+        if image.ground_truth is None:
+            return None
+        truth = self.backend.read_rgb(image.ground_truth).mean(axis=2) >= 128
+        if truth.shape != mask.shape:
+            raise NnplugError(f"ground truth {image.ground_truth} is {truth.shape[1]}x{truth.shape[0]}, its image {mask.shape[1]}x{mask.shape[0]}")
+        return iou(mask >= 128, truth)
+
+    def run(self, images: list[ImageInput], outputs: StagedOutputs, progress=None) -> SegmentationResult:
+        """Segment ``images``, writing into ``outputs``; ``progress`` (a tqdm bar) advances per image."""
+        result = SegmentationResult()
+        decoded = decode(images, self.backend, self.size, result.skipped)
+        while True:
+            with result.times.measure("decoding"):
+                batch = next(chunks(decoded, self.batch_size), None)
+            if not batch:
+                break
+            with result.times.measure("inference"):
+                predictions = self.predict(batch)
+            with result.times.measure("writing"):
+                for image, prediction in zip(batch, predictions):
+                    mask = self.full_size_mask(prediction, image)
+                    self.write(image, mask, outputs)
+                    score = self.score(image.source, mask)
+                    if score is not None:
+                        result.ious[image.source.name] = score
+                    result.processed.append(image.source.name)
+            if progress is not None:  # skipped files count as done too
+                progress.update(len(result.processed) + len(result.skipped.files) - progress.n)
+        if progress is not None:
+            progress.update(len(result.processed) + len(result.skipped.files) - progress.n)
+        return result
+
+    def show(self) -> None:
+        """Open the figures kept for ``--display``."""
+        if self._shown:
+            figures.show_all()

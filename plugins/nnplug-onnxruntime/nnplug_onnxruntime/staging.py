@@ -1,0 +1,80 @@
+"""All-or-nothing output: files are written into a hidden staging folder, moved into place at the end.
+
+A run that fails half-way (a bad image, Ctrl-C, a full disk) leaves no partial output behind:
+the staging folder is removed. Each file is moved with ``os.replace`` (atomic on one file
+system), so no reader ever sees a half-written file.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from nnplug import NnplugError
+
+
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and make sure files can be written in it.
+
+    Raises:
+        NnplugError: the folder cannot be created or written (message names it and the reason).
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".nnplug-write-check-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as err:
+        raise NnplugError(f"cannot write to output directory {folder}: {err.strerror or err}") from None
+
+
+class StagedOutputs:
+    """A staging folder inside the output folder; ``commit`` moves its files into place.
+
+    Use as a context manager: leaving the block without :meth:`commit` (an exception) removes
+    everything staged.
+
+    Args:
+        folder: the output folder (created if missing).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.staging: Path | None = None
+        self.files: list[Path] = []
+
+    def __enter__(self) -> "StagedOutputs":
+        check_writable(self.folder)
+        self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.folder))
+        return self
+
+    def path(self, relative: str) -> Path:
+        """Where to write the output ``relative`` (e.g. ``cars/red_mask.png``) while staging."""
+        assert self.staging is not None, "use StagedOutputs as a context manager"
+        target = self.staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.files.append(Path(relative))
+        return target
+
+    def commit(self) -> list[Path]:
+        """Move every staged file to its final place; return the final paths."""
+        assert self.staging is not None
+        final = []
+        try:
+            for relative in self.files:
+                source = self.staging / relative
+                if not source.exists():
+                    continue
+                target = self.folder / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+                final.append(target)
+        except OSError as err:
+            raise NnplugError(f"cannot write outputs in {self.folder}: {err.strerror or err}") from None
+        return final
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
