@@ -11,16 +11,9 @@ from onnx2torch.node_converters.dropout import OnnxDropoutDynamic
 from torch import fx, nn
 
 from nnplug import NnplugError
-from nnplug_onnx.graphs import initializer_consumers, unsupported_ops
+from nnplug_onnx.graphs import CONFIGURATION_INPUTS, unsupported_ops, value_consumers
 from nnplug_torch.dropout import SeededDropout
 
-#: (operator, input position) pairs whose initializers are configuration, never trained.
-CONFIGURATION_INPUTS = {
-    ("Resize", 1), ("Resize", 2), ("Resize", 3), ("Upsample", 1), ("Reshape", 1), ("Clip", 1), ("Clip", 2),
-    ("Pad", 1), ("Pad", 2), ("Pad", 3), ("Expand", 1), ("Tile", 1), ("Dropout", 1), ("Dropout", 2),
-    ("Slice", 1), ("Slice", 2), ("Slice", 3), ("Slice", 4), ("Gather", 1), ("Unsqueeze", 1), ("Squeeze", 1),
-    ("ConstantOfShape", 0), ("Range", 0), ("Range", 1), ("Range", 2),
-}
 
 
 def to_torch(model: onnx.ModelProto, path: Path, generator: torch.Generator) -> fx.GraphModule:
@@ -44,7 +37,7 @@ def to_torch(model: onnx.ModelProto, path: Path, generator: torch.Generator) -> 
 
 
 def _promote_initializers(network: fx.GraphModule, model: onnx.ModelProto) -> None:
-    consumers = initializer_consumers(model)
+    consumers = value_consumers(model)
     container = getattr(network, "initializers", None)
     if container is None:  # no initializer outside Conv/Gemm modules
         return

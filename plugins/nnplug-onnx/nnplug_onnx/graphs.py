@@ -10,6 +10,16 @@ from onnx import TensorProto, helper, numpy_helper
 from nnplug import NnplugError
 
 
+#: (operator, input position) pairs that take configuration (shapes, scales, indices), never trained
+#: and kept in the type the ONNX specification demands.
+CONFIGURATION_INPUTS = {
+    ("Resize", 1), ("Resize", 2), ("Resize", 3), ("Upsample", 1), ("Reshape", 1), ("Clip", 1), ("Clip", 2),
+    ("Pad", 1), ("Pad", 2), ("Pad", 3), ("Expand", 1), ("Tile", 1), ("Dropout", 1), ("Dropout", 2),
+    ("Slice", 1), ("Slice", 2), ("Slice", 3), ("Slice", 4), ("Gather", 1), ("Unsqueeze", 1), ("Squeeze", 1),
+    ("ConstantOfShape", 0), ("Range", 0), ("Range", 1), ("Range", 2),
+}
+
+
 def locate(models_path: Path, name: str) -> Path:
     """``<models_path>/<name>.onnx``, or a one-line error listing the models that are there."""
     path = Path(models_path) / f"{name}.onnx"
@@ -84,19 +94,26 @@ def strip_final_softmax(model: onnx.ModelProto) -> bool:
 
 
 def to_double(model: onnx.ModelProto) -> None:
-    """Turn every float32 tensor of the graph into float64 (initializers, constants, casts, values)."""
+    """Turn the float32 data of the graph into float64 (weights, constants, casts, value types).
+
+    Configuration inputs (Resize scales...) keep their type: the ONNX specification fixes it.
+    """
     graph = model.graph
+    uses = value_consumers(model)
+    configuration = {name for name, pairs in uses.items() if any(pair in CONFIGURATION_INPUTS for pair in pairs)}
     for index, init in enumerate(graph.initializer):
-        if init.data_type == TensorProto.FLOAT:
+        if init.data_type == TensorProto.FLOAT and init.name not in configuration:
             graph.initializer[index].CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float64), init.name))
     for node in graph.node:
+        if set(node.output) & configuration:
+            continue
         for attribute in node.attribute:
             if attribute.type == onnx.AttributeProto.TENSOR and attribute.t.data_type == TensorProto.FLOAT:
                 attribute.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(attribute.t).astype(np.float64), attribute.t.name))
             elif node.op_type == "Cast" and attribute.name == "to" and attribute.i == TensorProto.FLOAT:
                 attribute.i = TensorProto.DOUBLE
     for value in [*graph.input, *graph.output, *graph.value_info]:
-        if value.type.tensor_type.elem_type == TensorProto.FLOAT:
+        if value.type.tensor_type.elem_type == TensorProto.FLOAT and value.name not in configuration:
             value.type.tensor_type.elem_type = TensorProto.DOUBLE
 
 
@@ -115,14 +132,13 @@ def unsupported_ops(model: onnx.ModelProto) -> list[str]:
     return sorted(missing)
 
 
-def initializer_consumers(model: onnx.ModelProto) -> dict[str, list[tuple[str, int]]]:
-    """For each initializer, the (operator, input position) pairs that read it."""
-    names = {init.name for init in model.graph.initializer}
-    consumers: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+def value_consumers(model: onnx.ModelProto) -> dict[str, list[tuple[str, int]]]:
+    """For each value of the graph (initializers included), the (operator, input position) pairs that read it."""
+    consumers: dict[str, list[tuple[str, int]]] = {init.name: [] for init in model.graph.initializer}
     for node in model.graph.node:
         for position, name in enumerate(node.input):
-            if name in names:
-                consumers[name].append((node.op_type, position))
+            if name:
+                consumers.setdefault(name, []).append((node.op_type, position))
     return consumers
 
 
