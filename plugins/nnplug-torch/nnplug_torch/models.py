@@ -81,7 +81,7 @@ class NLayersTorch(TorchModel):
         sizes = [*self.hidden, nbr_classes]
         for block, units in enumerate(sizes):
             # skip_init: torch's default initialization would draw from (and move) the global RNG
-            linear = nn.utils.skip_init(nn.Linear, inputs, units, bias=self.bias)
+            linear = nn.utils.skip_init(nn.Linear, inputs, units, bias=self.bias, dtype=self.dtype)
             with torch.no_grad():
                 linear.weight.copy_(torch.from_numpy(dense_weights(self.initializer, init_rng, inputs, units).T))
                 if linear.bias is not None:
