@@ -156,3 +156,20 @@ def test_onnx_one_layer_trains_like_one_layer(train, tmp_path):
     np.testing.assert_allclose(train.curve(onnx_run), train.curve(numpy_run), rtol=1e-9)
     np.testing.assert_allclose(train.dev_curve(onnx_run), train.dev_curve(numpy_run), rtol=1e-9)
     assert onnx_run.repeats[0].final_dev_accuracy == numpy_run.repeats[0].final_dev_accuracy
+
+
+@pytest.mark.slow
+def test_onnx_one_layer_trains_like_one_layer_on_colors(train, tmp_path):
+    """The 110x110x3 one_layer graph (zero weights) and OneLayer (zero weights) on the colors images."""
+    datasets = Path(__file__).resolve().parents[2] / "datasets"
+    if not (datasets / "colors").is_dir():
+        pytest.skip("datasets/colors is not there")
+    cli.main(["onnx", "one-layer", "--init=zeros", f"--output={tmp_path / 'one_layer.onnx'}"], standalone_mode=False)
+    common = ["--data-loader=NumpyVips", f"--datasets-path={datasets}", "--nbr-epochs=4", "--learning-rate=0.01",
+              "--max-minibatch-size=20"]
+    (onnx_run,) = train([*common, "--model=OnnxTorch", f"--models-path={tmp_path}", "--optimizer=SGDTorch",
+                         "--loss=CrossEntropyTorch", "--accuracy=ClassesTorch"])
+    (numpy_run,) = train([*common, "--model=OneLayer", "--initializer=Zero", "--optimizer=Constant"])
+    np.testing.assert_allclose(train.curve(onnx_run), train.curve(numpy_run), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(train.dev_curve(onnx_run), train.dev_curve(numpy_run), rtol=1e-6, atol=1e-9)
+    assert onnx_run.repeats[0].final_dev_accuracy == numpy_run.repeats[0].final_dev_accuracy == 1.0
