@@ -1,6 +1,7 @@
 """Turn what a test passes to a contract check (a class or a ready instance) into plugin instances."""
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable
 
 from nnplug.plugin import Plugin
@@ -10,20 +11,19 @@ def plugin_factory(plugin: type | Plugin, options: dict[str, Any] | None, base: 
     """Return a function that builds a fresh, identically configured plugin on every call.
 
     Args:
-        plugin: a plugin class (built with ``options``) or an instance (rebuilt from its class
-            and the options it was made with: ``instance.options`` when the registry made it,
-            else ``options``).
+        plugin: a plugin class (built with ``options``) or an instance (deep-copied on every
+            call, so each check starts from the instance as it was given).
         options: constructor keyword arguments.
         base: the kind's base class; anything else is refused.
     """
     cls = plugin if isinstance(plugin, type) else type(plugin)
     if not issubclass(cls, base):
         raise AssertionError(f"{cls.__qualname__} is not a subclass of {base.__module__}.{base.__qualname__}")
-    if isinstance(plugin, type):
-        kwargs = dict(options or {})
-    else:
-        kwargs = dict(getattr(plugin, "options", None) or options or {})
     name = getattr(plugin, "plugin_name", "") or cls.__name__
+    if not isinstance(plugin, type):
+        original = copy.deepcopy(plugin)  # later changes to the caller's instance do not leak in
+        return lambda: copy.deepcopy(original)
+    kwargs = dict(options or {})
 
     def build() -> Any:
         try:

@@ -1,0 +1,362 @@
+"""The contract checks themselves: they pass sound toy plugins and name what is wrong in broken ones."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import nnplug
+from nnplug.arrays import ArrayDataLoader
+from nnplug.registry import KINDS, Registry
+from nnplug.testing import check_accuracy, check_data_loader, check_loss, check_model, check_optimizer, check_plugin
+
+
+# -- models -----------------------------------------------------------------------------------
+class Softmax(nnplug.Model):
+    """Softmax regression: a sound model."""
+
+    def build(self, sample_shape, nbr_classes, seed):
+        rng = np.random.default_rng(seed)
+        inputs = int(np.prod(sample_shape))
+        self.w = nnplug.Parameter("L0_Dense_W", rng.normal(0, 0.5, (inputs, nbr_classes)), layer="L0_Dense")
+        self.b = nnplug.Parameter("L0_Dense_b", rng.normal(0, 0.5, nbr_classes), decay=False, layer="L0_Dense")
+
+    def forward(self, x, training=False):
+        self.x = np.asarray(x).reshape(len(x), -1)
+        z = self.x @ self.w.value + self.b.value
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        self.out = e / e.sum(axis=1, keepdims=True)
+        return self.out
+
+    def backward(self, loss, output, target, cost):
+        g = loss.gradient(output, target)
+        dz = self.out * (g - np.sum(g * self.out, axis=1, keepdims=True))
+        self.w.grad = self.x.T @ dz
+        self.b.grad = dz.sum(axis=0)
+
+    def parameters(self):
+        return [self.w, self.b]
+
+
+class WrongBiasGradient(Softmax):
+    """Forgets a factor in the bias gradient."""
+
+    def backward(self, loss, output, target, cost):
+        super().backward(loss, output, target, cost)
+        self.b.grad = self.b.grad * 0.5
+
+
+class DuplicateNames(Softmax):
+    """Names both tensors W."""
+
+    def build(self, sample_shape, nbr_classes, seed):
+        super().build(sample_shape, nbr_classes, seed)
+        self.b.name = "L0_Dense_W"
+
+
+class IgnoresSeed(Softmax):
+    """Always initializes with seed 0."""
+
+    def build(self, sample_shape, nbr_classes, seed):
+        super().build(sample_shape, nbr_classes, 0)
+
+
+class Unseeded(Softmax):
+    """Initializes from fresh entropy."""
+
+    def build(self, sample_shape, nbr_classes, seed):
+        super().build(sample_shape, nbr_classes, int(np.random.SeedSequence().entropy % 2**31))
+
+
+class ExtraOutput(Softmax):
+    """Returns one column too many."""
+
+    def forward(self, x, training=False):
+        out = super().forward(x, training)
+        return np.hstack([out, out[:, :1]])
+
+
+class ForgetsState(Softmax):
+    """load_state_dict does nothing."""
+
+    def load_state_dict(self, state):
+        pass
+
+
+class NoBiasGradient(Softmax):
+    """Leaves the bias gradient unset."""
+
+    def backward(self, loss, output, target, cost):
+        super().backward(loss, output, target, cost)
+        self.b.grad = None
+
+
+class TorchLinear(nnplug.Model):
+    """A torch model (autograd) whose reported weight gradient is doubled."""
+
+    engine = "torch"
+
+    def __init__(self, broken: bool = False) -> None:
+        super().__init__()
+        self.broken = broken
+
+    def build(self, sample_shape, nbr_classes, seed):
+        import torch
+
+        generator = torch.Generator().manual_seed(seed)
+        self.weight = torch.nn.Parameter(torch.randn(int(np.prod(sample_shape)), nbr_classes, generator=generator, dtype=torch.float64))
+        self.param = nnplug.Parameter("linear.weight", self.weight.data, layer="linear")
+
+    def forward(self, x, training=False):
+        import torch
+
+        return torch.softmax(x.reshape(len(x), -1) @ self.weight, dim=1)
+
+    def backward(self, loss, output, target, cost):
+        self.weight.grad = None
+        cost.backward()
+        self.param.grad = self.weight.grad * (2.0 if self.broken else 1.0)
+
+    def parameters(self):
+        return [self.param]
+
+
+# -- optimizers -------------------------------------------------------------------------------
+class SGD(nnplug.Optimizer):
+    """Sound gradient descent with L2 weight decay.
+
+    Args:
+        learning_rate: step size.
+        weight_decay: L2 factor.
+    """
+
+    def __init__(self, learning_rate: float = 0.1, weight_decay: float = 0.0) -> None:
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+
+    def build(self, parameters):
+        self.params = parameters
+
+    def decayed(self, param):
+        return param.decay
+
+    def step(self, epoch):
+        for p in self.params:
+            grad = p.grad + self.weight_decay * p.value if self.decayed(p) else p.grad
+            p.value -= self.learning_rate * grad
+
+
+class NoDecay(SGD):
+    """Ignores weight decay."""
+
+    def decayed(self, param):
+        return False
+
+
+class DecaysEverything(SGD):
+    """Decays biases too."""
+
+    def decayed(self, param):
+        return True
+
+
+class DecayIntoGrad(SGD):
+    """Adds the decay term to Parameter.grad itself."""
+
+    def step(self, epoch):
+        for p in self.params:
+            if p.decay:
+                p.grad += self.weight_decay * p.value
+            p.value -= self.learning_rate * p.grad
+
+
+class Ascends(SGD):
+    """Goes up the gradient."""
+
+    def step(self, epoch):
+        for p in self.params:
+            p.value += self.learning_rate * p.grad
+
+
+# -- losses -----------------------------------------------------------------------------------
+class MSE(nnplug.Loss):
+    """Sound mean squared error."""
+
+    def cost(self, output, target):
+        return float(np.sum((output - target) ** 2) / len(output))
+
+    def gradient(self, output, target):
+        return 2 * (output - target) / len(output)
+
+
+class SumNotMean(MSE):
+    """Sums over samples."""
+
+    def cost(self, output, target):
+        return float(np.sum((output - target) ** 2))
+
+    def gradient(self, output, target):
+        return 2 * (output - target)
+
+
+class HalfGradient(MSE):
+    """Forgets the factor 2."""
+
+    def gradient(self, output, target):
+        return (output - target) / len(output)
+
+
+class NoGradient(MSE):
+    """Has no gradient."""
+
+    def gradient(self, output, target):
+        raise NotImplementedError
+
+
+class PerSampleCost(MSE):
+    """Returns one cost per sample."""
+
+    def cost(self, output, target):
+        return np.sum((output - target) ** 2, axis=1)
+
+
+# -- accuracies -------------------------------------------------------------------------------
+class Argmax(nnplug.Accuracy):
+    """Sound top-1 accuracy."""
+
+    def predictions(self, output):
+        return np.asarray(output).argmax(axis=1)
+
+
+class Argmin(Argmax):
+    """Predicts the lowest score."""
+
+    def predictions(self, output):
+        return np.asarray(output).argmin(axis=1)
+
+
+class Flattering(Argmax):
+    """Always reports 100%."""
+
+    def measure(self, output, target):
+        return 1.0
+
+
+# -- data loaders -----------------------------------------------------------------------------
+class Blobs(ArrayDataLoader):
+    """Three classes of 10 samples in 0..1: a sound loader."""
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(0)
+        super().__init__(rng.uniform(0, 1, (30, 4)), np.repeat(np.arange(3), 10), ["a", "b", "c"], max_minibatch_size=4)
+
+
+class Leaky(Blobs):
+    """Puts the first training sample in dev too."""
+
+    def load(self, seed):
+        super().load(seed)
+        self.indices["dev"] = np.append(self.indices["dev"], self.indices["training"][0])
+
+
+class Bright(Blobs):
+    """Gives values up to 2."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.x = self.x * 2
+
+
+class Moody(Blobs):
+    """Partitions with fresh entropy, whatever the seed."""
+
+    def load(self, seed):
+        super().load(int(np.random.SeedSequence().entropy % 2**31))
+
+
+class Lazy(Blobs):
+    """Never reshuffles training."""
+
+    def minibatches(self, partition, epoch):
+        return super().minibatches(partition, 1)
+
+
+class Forgetful(Blobs):
+    """Drops the test partition's samples from the minibatches but still counts them."""
+
+    def minibatches(self, partition, epoch):
+        if partition == "test":
+            return iter(())
+        return super().minibatches(partition, epoch)
+
+
+SOUND: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
+    (check_model, Softmax, {}),
+    (check_model, TorchLinear, {}),
+    (check_optimizer, SGD, {}),
+    (check_loss, MSE, {}),
+    (check_accuracy, Argmax, {}),
+    (check_data_loader, Blobs, {"expected_samples": 30, "expected_labels": ["a", "b", "c"]}),
+]
+
+BROKEN: list[tuple[Callable[..., None], Any, dict[str, Any], str]] = [
+    (check_model, WrongBiasGradient, {}, "model WrongBiasGradient: gradient of parameter 'L0_Dense_b' disagrees with finite differences at [0]"),
+    (check_model, TorchLinear(broken=True), {}, "gradient of parameter 'linear.weight' disagrees with finite differences"),
+    (check_model, DuplicateNames, {}, "parameter names must be unique, repeated: L0_Dense_W"),
+    (check_model, IgnoresSeed, {}, "build ignores its seed"),
+    (check_model, Unseeded, {}, "two builds with seed 0 initialize parameter 'L0_Dense_W' differently"),
+    (check_model, ExtraOutput, {}, "returned shape (5, 4), expected (5, 3)"),
+    (check_model, ForgetsState, {}, "after load_state_dict"),
+    (check_model, NoBiasGradient, {}, "backward left the gradient of parameter 'L0_Dense_b' empty"),
+    (check_optimizer, NoDecay, {}, "did not shrink the decayed parameters"),
+    (check_optimizer, DecaysEverything, {}, "parameter 'L0_Dense_b' has decay=False and a zero gradient, yet it moved"),
+    (check_optimizer, DecayIntoGrad, {}, "changed Parameter.grad of 'L0_Dense_W'"),
+    (check_optimizer, Ascends, {}, "steps on a convex quadratic took it from"),
+    (check_loss, SumNotMean, {}, "must be a mean over samples"),
+    (check_loss, HalfGradient, {}, "gradient disagrees with finite differences at output[0, 0]"),
+    (check_loss, NoGradient, {}, "gradient() is not implemented"),
+    (check_loss, PerSampleCost, {}, "cost() must return a scalar"),
+    (check_accuracy, Argmin, {}, "every target ranked first: measure() gave 0.0, expected 1.0"),
+    (check_accuracy, Flattering, {}, "every target ranked last: measure() gave 1.0, expected 0.0"),
+    (check_data_loader, Leaky, {}, "appears in training and in dev"),
+    (check_data_loader, Bright, {}, "sample values must be in 0..1"),
+    (check_data_loader, Moody, {}, "two loads with seed 0 give different training samples"),
+    (check_data_loader, Lazy, {}, "same order at epochs 1 and 2"),
+    (check_data_loader, Forgetful, {}, "the test minibatches hold 0 samples, size() says"),
+]
+
+
+def _id(plugin: Any) -> str:
+    return plugin.__name__ if isinstance(plugin, type) else f"{type(plugin).__name__}-instance"
+
+
+@pytest.mark.parametrize(("check", "plugin", "options"), SOUND, ids=[_id(p) for _, p, _ in SOUND])
+def test_sound_plugins_pass(check: Callable[..., None], plugin: Any, options: dict[str, Any]) -> None:
+    check(plugin, **options)
+
+
+@pytest.mark.parametrize(("check", "plugin", "options", "message"), BROKEN, ids=[_id(p) for _, p, _, _ in BROKEN])
+def test_broken_plugins_fail_with_a_message_naming_the_problem(check: Callable[..., None], plugin: Any, options: dict[str, Any], message: str) -> None:
+    with pytest.raises(AssertionError) as raised:
+        check(plugin, **options)
+    assert message in str(raised.value)
+
+
+def test_a_class_of_the_wrong_kind_is_refused() -> None:
+    with pytest.raises(AssertionError, match="MSE is not a subclass of nnplug.model.Model"):
+        check_model(MSE)
+
+
+def test_check_plugin_runs_the_kind_check_on_a_registered_plugin() -> None:
+    registry = Registry({kind: {} for kind in KINDS})
+    registry.add("model", "Sound", Softmax)
+    registry.add("model", "Wrong", WrongBiasGradient)
+    registry.add("loss", "NotALoss", Argmax)
+    check_plugin("model", "Sound", registry=registry)
+    with pytest.raises(AssertionError, match="model Wrong: gradient of parameter 'L0_Dense_b'"):
+        check_plugin("model", "Wrong", registry=registry)
+    with pytest.raises(AssertionError, match="loss 'NotALoss' cannot be loaded: .*not a subclass of nnplug.loss.Loss"):
+        check_plugin("loss", "NotALoss", registry=registry)
+    with pytest.raises(AssertionError, match="loss 'Missing' cannot be loaded: unknown loss"):
+        check_plugin("loss", "Missing", registry=registry)
