@@ -134,7 +134,7 @@ def run_inference(options: dict[str, Any], registry: Any = None) -> list[str]:
     registry = registry or Registry()
     backend = registry.create("image_backend", backend_name, {})
     request = engine_class.request_type(**options)
-    return engine_class(request, backend).run().describe()
+    return engine_class(request, backend, registry).run().describe()
 
 
 def main() -> None:

@@ -50,12 +50,12 @@ def flat_classifier(path: Path, size: int, weights: np.ndarray) -> Path:
     return _save(graph, path)
 
 
-def rank2_model(path: Path) -> Path:
-    """A model whose input has rank 2 (batch, 12): not an image model."""
+def rank2_model(path: Path, shape: tuple = ("batch", 12)) -> Path:
+    """A Relu model whose input has ``shape`` (rank 2 by default): not an image model."""
     graph = helper.make_graph(
         [helper.make_node("Relu", ["input"], ["output"])],
-        "rank2",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 12])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 12])],
+        "relu",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, list(shape))],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, list(shape))],
     )
     return _save(graph, path)

@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nnplug import NnplugError
 from nnplug.image_backend import ImageBackend
@@ -69,7 +70,8 @@ class InferenceResult:
         return lines
 
 
-def _progress_bar(total: int, enabled: bool):
+def progress_bar(total: int, enabled: bool):
+    """A tqdm bar over images on stderr (shown on terminals only, or never when ``enabled`` is false)."""
     from tqdm import tqdm
 
     return tqdm(total=total, unit="image", desc="infer", disable=None if enabled else True, leave=False)
@@ -81,14 +83,16 @@ class OnnxRuntimeInference:
     Args:
         request: the options of the run.
         image_backend: the image backend that reads, resizes and writes images.
+        registry: the installed plugins (to rebuild a checkpoint's model and data loader).
     """
 
     #: the options the CLI fills in.
     request_type = InferenceRequest
 
-    def __init__(self, request: InferenceRequest, image_backend: ImageBackend) -> None:
+    def __init__(self, request: InferenceRequest, image_backend: ImageBackend, registry: Any = None) -> None:
         self.request = request
         self.backend = image_backend
+        self.registry = registry
 
     def run(self) -> InferenceResult:
         """Run the requested task.
@@ -99,7 +103,7 @@ class OnnxRuntimeInference:
         if self.request.task == "classification" or self.request.checkpoint is not None:
             from nnplug_onnxruntime.classification_run import run_classification
 
-            return run_classification(self.request, self.backend)
+            return run_classification(self.request, self.backend, self.registry)
         return self._segment()
 
     def _open(self, name: str) -> OrtSession:
@@ -117,7 +121,7 @@ class OnnxRuntimeInference:
         check_writable(folder)
         started = time.perf_counter()
         with StagedOutputs(folder) as outputs:
-            with _progress_bar(len(images), request.progress) as progress:
+            with progress_bar(len(images), request.progress) as progress:
                 result = segmenter.run(images, outputs, progress)
             if not result.processed:
                 raise NnplugError(f"no readable image among {len(images)} input file(s) (see the warnings above)")

@@ -22,12 +22,12 @@ def unit_input(resized_rgb: np.ndarray, layout: str) -> np.ndarray:
 
     Args:
         resized_rgb: the pixels.
-        layout: ``"flat"`` (H*W*3 values in HWC order, what bin/train's flattened loaders feed),
+        layout: ``"flat"`` (3*H*W values, channel-major: what bin/train's flattened loaders feed),
             ``"nchw"`` (3, H, W) or ``"nhwc"`` (H, W, 3).
     """
     scaled = resized_rgb.astype(np.float32) / 255.0
     if layout == "flat":
-        return scaled.reshape(-1)
+        return np.ascontiguousarray(scaled.transpose(2, 0, 1)).reshape(-1)
     if layout == "nchw":
         return np.ascontiguousarray(scaled.transpose(2, 0, 1))
     return scaled
@@ -40,3 +40,12 @@ def min_max_normalized(prediction: np.ndarray) -> np.ndarray:
     if high - low < 1e-12:
         return np.zeros_like(prediction)
     return (prediction - low) / (high - low)
+
+
+def probabilities(output: np.ndarray) -> np.ndarray:
+    """A classifier's (N, C) output as probabilities: kept when rows already are, else softmax."""
+    output = np.asarray(output, dtype=np.float64).reshape(len(output), -1)
+    if output.min() >= 0 and np.allclose(output.sum(axis=1), 1.0, atol=1e-3):
+        return output
+    shifted = np.exp(output - output.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
