@@ -23,12 +23,13 @@ from nnplug.testing.image_dataset import make_image_dataset
 from nnplug.testing.loss_contract import check_loss
 from nnplug.testing.model_contract import check_model
 from nnplug.testing.optimizer_contract import check_optimizer
-from nnplug.testing.plugin_contract import CHECKS, check_plugin
+from nnplug.testing.plugin_contract import CHECKS, check_declaration, check_plugin
 
 __all__ = [
     "CHECKS",
     "check_accuracy",
     "check_data_loader",
+    "check_declaration",
     "check_image_backend",
     "check_loss",
     "check_model",

@@ -22,22 +22,56 @@ CHECKS: dict[str, Callable[..., None]] = {
 }
 
 
-def check_plugin(kind: str, name: str, options: dict[str, Any] | None = None, registry: Registry | None = None, **check_options: Any) -> None:
-    """Load an installed plugin by kind and name and run its kind's contract check.
+def check_declaration(kind: str, name: str, registry: Registry | None = None) -> None:
+    """Check what ``--help`` and ``--list-plugins`` show of an installed plugin.
+
+    The plugin must be selectable (not broken, not registered twice), have a one-line
+    description (first line of its class docstring) and a help text for every option (its
+    line in an ``Args:`` section), read exactly as ``bin/train --help`` reads them.
+    """
+    registry = registry or Registry()
+    title = KINDS[kind].title.lower()
+    try:
+        info = registry.info(kind, name)
+    except Exception as err:  # noqa: BLE001 - unknown, broken or conflicting
+        raise AssertionError(f"{title} {name!r} cannot be loaded: {err}") from err
+    if not info.description:
+        raise AssertionError(f"{title} {name!r} has no description: give its class a docstring whose first line says what it is")
+    undocumented = [spec.flag for spec in info.options if not spec.help]
+    if undocumented:
+        raise AssertionError(
+            f"{title} {name!r} shows no help for {', '.join(undocumented)} in --help: "
+            "describe each constructor argument in an Args: section"
+        )
+
+
+def check_plugin(
+    kind: str,
+    name: str,
+    options: dict[str, Any] | None = None,
+    registry: Registry | None = None,
+    declaration: bool = True,
+    **check_options: Any,
+) -> None:
+    """Check an installed plugin's declaration, then load it by kind and name and run its kind's check.
 
     A plugin that cannot be selected (broken, conflicting, not a subclass of its base) fails
-    with the registry's message.
+    with the registry's message; one whose description or option help is missing fails
+    :func:`check_declaration`.
 
     Args:
         kind: ``"model"``, ``"optimizer"``, ``"loss"``, ``"accuracy"``, ``"data_loader"`` or ``"image_backend"``.
         name: the entry-point name.
         options: the plugin's constructor options.
         registry: where to find it (default: the installed plugins).
+        declaration: also run :func:`check_declaration` first.
         check_options: passed to the kind's check (e.g. ``sample_shape`` for models).
     """
     if kind not in CHECKS:
         raise AssertionError(f"no contract check for kind {kind!r} (kinds: {', '.join(KINDS)})")
     registry = registry or Registry()
+    if declaration:
+        check_declaration(kind, name, registry)
     try:
         instance = registry.create(kind, name, dict(options or {}))
     except Exception as err:  # noqa: BLE001 - any failure to load or build breaks the contract

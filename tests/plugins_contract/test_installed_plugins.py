@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from nnplug.registry import KINDS, Registry
-from nnplug.testing import check_plugin, make_image_dataset
+from nnplug.testing import check_declaration, check_plugin, make_image_dataset
 from nnplug.testing.engines import engine_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,10 +63,18 @@ def contract_arguments(kind: str, name: str, datasets_path: Path) -> tuple[dict[
     return {}, {}
 
 
-@pytest.mark.parametrize(("kind", "name"), PLUGINS, ids=[f"{kind}-{name}" for kind, name in PLUGINS])
+IDS = [f"{kind}-{name}" for kind, name in PLUGINS]
+
+
+@pytest.mark.parametrize(("kind", "name"), PLUGINS, ids=IDS)
+def test_installed_plugin_is_described_for_help(kind: str, name: str) -> None:
+    check_declaration(kind, name, REGISTRY)
+
+
+@pytest.mark.parametrize(("kind", "name"), PLUGINS, ids=IDS)
 def test_installed_plugin_honours_its_contract(kind: str, name: str, datasets_path: Path) -> None:
     options, check_options = contract_arguments(kind, name, datasets_path)
-    check_plugin(kind, name, options, registry=REGISTRY, **check_options)
+    check_plugin(kind, name, options, registry=REGISTRY, declaration=False, **check_options)
 
 
 def test_every_kind_has_an_installed_plugin() -> None:
