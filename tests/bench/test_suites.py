@@ -59,3 +59,24 @@ def test_memory_probe_runs_the_case_in_a_fresh_process():
     peak = probe_peak_rss(suite, case)
     # A fresh interpreter with numpy and the digits: tens of MB, not the test process's figure.
     assert peak is not None and 20 < peak < 2000
+
+
+@pytest.mark.slow
+def test_loaders_quick():
+    result = run_quick("loaders")
+    if result.status == SKIPPED:
+        pytest.skip(result.reason)
+    assert_measured(result)
+    pillow = next(c for c in result.cases if c.case.name == "Pillow loop")
+    assert pillow.status == OK and pillow.median("cached_epoch_seconds") is not None
+    assert any(c.case.name == "NumpyVips" and c.status == OK for c in result.cases)
+
+
+@pytest.mark.slow
+def test_inference_quick():
+    result = run_quick("inference")
+    if result.status == SKIPPED:
+        pytest.skip(result.reason)
+    assert_measured(result)
+    assert {c.case.param("batch_size") for c in result.cases} == {1, 2}
+    assert {c.case.name for c in result.cases} == {"torch eager", "onnxruntime"}

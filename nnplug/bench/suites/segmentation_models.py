@@ -1,0 +1,57 @@
+"""The segmentation networks the inference suite runs, as torch modules and as ONNX files.
+
+They come from the repository's ``scripts/segmentation`` (the shipped BlobNet's architecture and
+the U2-Net-shaped network), exported to ONNX by the project's own exporter, so ONNX Runtime and
+torch run exactly the same network (random weights: speed does not depend on their values).
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class SegmentationModel:
+    """A network of the inference suite.
+
+    Attributes:
+        title: its name in tables and plots.
+        build: returns the torch module (eval mode) given the scripts' modules.
+    """
+
+    title: str
+    build: Callable[[Any, Any], Any]
+
+
+def scripts_folder() -> Path:
+    """``scripts/segmentation`` of the repository (beside the ``nnplug`` package)."""
+    import nnplug
+
+    return Path(nnplug.__file__).resolve().parent.parent / "scripts" / "segmentation"
+
+
+def scripts() -> tuple[Any, Any, Any]:
+    """The ``blobnet``, ``u2net_like`` and ``export`` script modules (ImportError when absent)."""
+    folder = str(scripts_folder())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module("blobnet"), importlib.import_module("u2net_like"), importlib.import_module("export")
+
+
+def models(quick: bool) -> list[SegmentationModel]:
+    """BlobNet (the shipped model's network) and U2-NetP's shape (a tiny width in quick mode)."""
+    mid, out = (4, 8) if quick else (16, 64)
+    return [
+        SegmentationModel("BlobNet (shipped)", lambda blobnet, u2net: blobnet.BlobNet().eval()),
+        SegmentationModel("U2-NetP-shaped" if not quick else "U2-Net-shaped (tiny)", lambda blobnet, u2net: u2net.random_u2net_like(mid, out)),
+    ]
+
+
+def export(module: Any, path: Path, size: int) -> Path:
+    """``module`` as an ONNX file with U2-Net's interface (dynamic batch), through the project's exporter."""
+    _, u2net, exporter = scripts()
+    names = list(u2net.OUTPUT_NAMES) if isinstance(module, u2net.U2NetLike) else None
+    return exporter.export_segmentation_model(module, path, (size, size), names)
