@@ -28,9 +28,15 @@ def to_torch(model: onnx.ModelProto, path: Path, generator: torch.Generator) -> 
     if missing:
         raise NnplugError(f"{path} uses ONNX operators that cannot run in torch here: {', '.join(missing)}")
     try:
-        network = convert(model, attach_onnx_mapping=True)
+        # onnx2torch builds nn.Linear/nn.Conv modules whose default initialization draws from the
+        # global RNG (then overwritten by the file's weights): keep the global RNG untouched.
+        with torch.random.fork_rng(devices=[]):
+            network = convert(model, attach_onnx_mapping=True)
     except NotImplementedError as err:
         raise NnplugError(f"{path} cannot be converted to torch: {' '.join(str(err).split())}") from None
+    with torch.no_grad():  # transposed Gemm weights arrive as strided views: slower matmuls and updates
+        for tensor in [*network.parameters(), *network.buffers()]:
+            tensor.data = tensor.data.contiguous()
     _promote_initializers(network, model)
     _replace_dropouts(network, generator)
     return network

@@ -33,5 +33,6 @@ class CrossEntropyTorch(Loss):
         logits = getattr(output, "nnplug_logits", None)
         y = as_tensor(target, output.dtype, output.device)
         if logits is not None:
-            return F.cross_entropy(logits, y)
+            # targets are one-hot (the loader contract): class indices take torch's fused path
+            return F.cross_entropy(logits, y.argmax(dim=1))
         return -(y * torch.log(output.clamp(CLIP, 1.0))).sum() / len(output)

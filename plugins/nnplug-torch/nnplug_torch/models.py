@@ -18,7 +18,8 @@ class NLayersTorch(TorchModel):
     """Multi-layer perceptron (torch): linear → dropout → batch norm → leaky ReLU per hidden layer.
 
     The same network and options as the numpy NLayers: for each size in ``layers``, block ``i``
-    is ``l{i}_linear`` → ``l{i}_dropout`` → ``l{i}_batch_norm`` → ``l{i}_leaky_relu``; the last
+    is ``l{i}_linear`` → ``l{i}_dropout`` (when ``--dropout-rate`` > 0) → ``l{i}_batch_norm`` →
+    ``l{i}_leaky_relu``; the last
     block (``i = len(layers)``) maps to the classes and ends with the model's softmax instead of
     a leaky ReLU. Parameters are named as in the module (``l0_linear.weight`` of shape
     (units, inputs), the transpose of NLayers' ``L0_Dense_W``). Initial weights are drawn like
@@ -87,7 +88,8 @@ class NLayersTorch(TorchModel):
                 if linear.bias is not None:
                     linear.bias.zero_()
             modules[f"l{block}_linear"] = linear
-            modules[f"l{block}_dropout"] = SeededDropout(self.dropout_rate, generator)
+            if self.dropout_rate:  # without dropout, no module: nothing to call
+                modules[f"l{block}_dropout"] = SeededDropout(self.dropout_rate, generator)
             if self.batch_norm:
                 modules[f"l{block}_batch_norm"] = nn.BatchNorm1d(units, eps=1e-5, momentum=1.0 - self.batch_norm_momentum)
             if block < len(sizes) - 1:

@@ -34,6 +34,9 @@ class TorchOptimizer(Optimizer):
         if any(not isinstance(t, torch.Tensor) for t in tensors):
             name = self.plugin_name or type(self).__name__
             raise NnplugError(f"{name} updates torch models (NLayersTorch, OnnxTorch); this model is not one: choose a numpy optimizer such as Adam")
+        if not self.weight_decay:  # one group: one pass of the update kernels per step
+            self.optimizer = self.create([{"params": [param.tensor for param in parameters], "weight_decay": 0.0}])
+            return
         decayed = [param.tensor for param in parameters if param.decay]
         others = [param.tensor for param in parameters if not param.decay]
         groups = [{"params": decayed, "weight_decay": self.weight_decay}, {"params": others, "weight_decay": 0.0}]
