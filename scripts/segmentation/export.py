@@ -36,6 +36,7 @@ def export_segmentation_model(
                 opset_version=17,
                 dynamo=False,
             )
+        os.chmod(temporary, 0o644)  # mkstemp makes it private
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -64,3 +64,12 @@ def test_class_folders_keep_their_structure_in_the_outputs(tmp_path, models, run
                         "--figures=false", "--output-dir", tmp_path / "out")
     assert outcome.status == 0, outcome.err
     assert output_files(tmp_path / "out") == ["a/x_cutout.png", "a/x_mask.png", "b/x_cutout.png", "b/x_mask.png"]
+
+
+def test_display_without_a_screen_warns_and_still_saves(tmp_path, models, run_infer, monkeypatch, caplog):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    image = bright_square_image(tmp_path / "photo.png", 30, 30, (5, 5, 20, 20))
+    outcome = run_infer(image, "--models-path", models, "--onnx-model=bright", "--resize=32,32", "--display", "--output-dir", tmp_path / "out")
+    assert outcome.status == 0, outcome.err
+    assert "photo_figure.png" in output_files(tmp_path / "out")
+    assert any("no graphical display" in r.getMessage() for r in caplog.records)

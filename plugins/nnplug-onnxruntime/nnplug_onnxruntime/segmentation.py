@@ -62,6 +62,11 @@ def check_segmentation_model(session: OrtSession, size: tuple[int, int]) -> None
         raise NnplugError(f"model {session.path.name} takes {fixed[1]}x{fixed[0]} images; use --resize={fixed[1]},{fixed[0]}")
 
 
+def to_grey(prediction: np.ndarray) -> np.ndarray:
+    """A 0..1 map as uint8 0..255 (rounded)."""
+    return np.clip(np.rint(prediction * 255), 0, 255).astype(np.uint8)
+
+
 def _mask_map(output: np.ndarray) -> np.ndarray:
     """One image's first-output map as (H, W): (1, H, W) or (H, W) accepted; channel 0 otherwise."""
     while output.ndim > 2:
@@ -104,10 +109,9 @@ class Segmenter:
         return [min_max_normalized(_mask_map(output[i])) for i in range(len(batch))]
 
     def full_size_mask(self, prediction: np.ndarray, image: DecodedImage) -> np.ndarray:
-        """The prediction resized back to the image's size, as uint8 0..255."""
+        """The prediction as 8-bit grey, resized back to the image's size (as U2-Net's reference code does)."""
         height, width = image.rgb.shape[:2]
-        resized = self.backend.resize(prediction.astype(np.float32), width, height)
-        return np.clip(np.rint(np.asarray(resized, np.float32) * 255), 0, 255).astype(np.uint8)
+        return self.backend.resize(to_grey(prediction), width, height)
 
     def write(self, image: DecodedImage, mask: np.ndarray, outputs: StagedOutputs) -> None:
         """Write the mask, the cut-out and (optionally) the figure of one image."""
