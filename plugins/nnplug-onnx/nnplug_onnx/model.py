@@ -12,7 +12,7 @@ from nnplug_torch.model import TorchModel
 
 
 class OnnxTorch(TorchModel):
-    """An ONNX model (``<models-path>/<onnx-model>.onnx``) trained in torch, its initializers as parameters.
+    """An ONNX classifier (<models-path>/<onnx-model>.onnx) trained in torch, its initializers as parameters.
 
     The graph is converted with onnx2torch. Its one input takes batches of the data loader's
     samples (the shapes are checked); its one output gives the class scores: a final Softmax is
