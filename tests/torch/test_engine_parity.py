@@ -11,8 +11,10 @@ import pytest
 
 from nnplug.trainer import TrainingObserver
 
-NUMPY = ["--model=NLayers", "--optimizer=Constant"]
-TORCH = ["--model=NLayersTorch", "--optimizer=SGDTorch", "--loss=CrossEntropyTorch", "--accuracy=ClassesTorch"]
+NUMPY = ["--model=NLayers"]
+TORCH = ["--model=NLayersTorch", "--loss=CrossEntropyTorch", "--accuracy=ClassesTorch"]
+#: (numpy optimizer, torch optimizer, learning rate) pairs that compute the same updates.
+OPTIMIZERS = [("Constant", "SGDTorch", 0.3), ("Adam", "AdamTorch", 0.01)]
 
 
 def numpy_to_torch_names(numpy_names: list[str], torch_names: list[str]) -> dict[str, str]:
@@ -50,15 +52,17 @@ class KeepInitialWeights(TrainingObserver):
         self.state = context.model.state_dict()
 
 
+@pytest.mark.parametrize("optimizers", OPTIMIZERS, ids=[pair[0] for pair in OPTIMIZERS])
 @pytest.mark.parametrize("options", [
     ["--layers=10,6", "--batch-norm=true"],
     ["--layers=", "--bias=true", "--batch-norm=false"],
-])
-def test_numpy_and_torch_engines_give_the_same_curves(train, options):
-    common = ["--nbr-epochs=4", "--learning-rate=0.3", "--gradient-checks=off", *options]
+], ids=["hidden-batch-norm", "no-hidden"])
+def test_numpy_and_torch_engines_give_the_same_curves(train, options, optimizers):
+    numpy_optimizer, torch_optimizer, learning_rate = optimizers
+    common = ["--nbr-epochs=4", f"--learning-rate={learning_rate}", "--gradient-checks=off", *options]
     keeper = KeepInitialWeights()
-    (numpy_run,) = train([*common, *NUMPY], observers=[keeper])
-    (torch_run,) = train([*common, *TORCH], observers=[CopyInitialWeights(keeper.state)])
+    (numpy_run,) = train([*common, *NUMPY, f"--optimizer={numpy_optimizer}"], observers=[keeper])
+    (torch_run,) = train([*common, *TORCH, f"--optimizer={torch_optimizer}"], observers=[CopyInitialWeights(keeper.state)])
     np.testing.assert_allclose(train.curve(torch_run), train.curve(numpy_run), rtol=0, atol=1e-8)
     np.testing.assert_allclose(train.dev_curve(torch_run), train.dev_curve(numpy_run), rtol=0, atol=1e-8)
     assert torch_run.repeats[0].final_dev_accuracy == numpy_run.repeats[0].final_dev_accuracy
