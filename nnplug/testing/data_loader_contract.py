@@ -147,6 +147,10 @@ class DataLoaderContract:
                 self.fail("the training partition comes in the same order at epochs 1 and 2 (it must be reshuffled per epoch)")
             if set(epoch1.ids) != set(epoch2.ids):
                 self.fail("the training partition holds different samples at epochs 1 and 2")
+            first_labels = dict(zip(epoch1.ids, epoch1.labels))
+            for sample_id, label in zip(epoch2.ids or [], epoch2.labels):
+                if first_labels.get(sample_id, label) != label:
+                    self.fail(f"sample {sample_id} changes label between epochs 1 and 2")
             other = self.read(self.loaded(self.seed + 1), "training", 1)
             if other.ids == epoch1.ids:
                 self.fail(f"seeds {self.seed} and {self.seed + 1} give the same training samples in the same order")

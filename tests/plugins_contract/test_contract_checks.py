@@ -291,6 +291,16 @@ class Forgetful(Blobs):
         return super().minibatches(partition, epoch)
 
 
+class Fickle(Blobs):
+    """Rolls the one-hot columns of training targets at even epochs."""
+
+    def minibatches(self, partition, epoch):
+        for minibatch in super().minibatches(partition, epoch):
+            if partition == "training" and epoch % 2 == 0:
+                minibatch.y = np.roll(minibatch.y, 1, axis=1)
+            yield minibatch
+
+
 SOUND: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
     (check_model, Softmax, {}),
     (check_model, TorchLinear, {}),
@@ -324,6 +334,7 @@ BROKEN: list[tuple[Callable[..., None], Any, dict[str, Any], str]] = [
     (check_data_loader, Moody, {}, "two loads with seed 0 give different training samples"),
     (check_data_loader, Lazy, {}, "same order at epochs 1 and 2"),
     (check_data_loader, Forgetful, {}, "the test minibatches hold 0 samples, size() says"),
+    (check_data_loader, Fickle, {}, "changes label between epochs 1 and 2"),
 ]
 
 
