@@ -163,14 +163,12 @@ class GradientChecker:
                     index = tuple(int(i) for i in np.unravel_index(int(position), shape))
                     original = float(param.value[index])
                     try:
-                        param.value[index] = original + epsilon
-                        upper = float(param.value[index])  # the step actually taken (rounded to the dtype)
+                        upper = _set_entry(param.value, index, original + epsilon)  # the step actually taken
                         plus = cost_at(param, index, original)
-                        param.value[index] = original - epsilon
-                        lower = float(param.value[index])
+                        lower = _set_entry(param.value, index, original - epsilon)
                         minus = cost_at(param, index, original)
                     finally:
-                        param.value[index] = original
+                        _set_entry(param.value, index, original)
                     numerical = (plus - minus) / (upper - lower)
                     entries.append(EntryCheck(param.name, shape, index, float(param.grad[index]), numerical))
         return entries
@@ -199,12 +197,17 @@ class GradientChecker:
 
 def _low_precision(value: Any) -> bool:
     """Whether a tensor has less precision than float64 (finite differences need relaxed settings)."""
+    if hasattr(value, "element_size"):  # torch
+        return value.element_size() < 8
     dtype = getattr(value, "dtype", None)
-    if dtype is None:
-        return False
-    if hasattr(value, "detach"):
-        return getattr(dtype, "itemsize", 8) < 8
-    return np.dtype(dtype).itemsize < 8
+    return dtype is not None and np.dtype(dtype).itemsize < 8
+
+
+def _set_entry(value: Any, index: tuple[int, ...], number: float) -> float:
+    """Write one entry in place (outside autograd for torch tensors); return it as stored (rounded)."""
+    target = value.data if hasattr(value, "detach") else value
+    target[index] = number
+    return float(target[index])
 
 
 class InstabilityChecker:
