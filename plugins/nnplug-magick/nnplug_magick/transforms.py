@@ -46,7 +46,8 @@ class MagickTransforms(ImageTransforms):
         """An image from (H, W, C) values in 0..255."""
         height, width, channels = pixels.shape
         data = np.ascontiguousarray(np.repeat(pixels, 3, axis=2) if channels == 1 else pixels[:, :, :3], dtype=np.float32) / np.float32(255)
-        image = Image(width=width, height=height)
+        image = Image(width=width, height=height, background=Color("black"))
+        image.alpha_channel = "off"
         if not library.MagickImportImagePixels(image.wand, 0, 0, width, height, b"RGB", _FLOAT, data.ctypes.data_as(ctypes.c_void_p)):
             image.raise_exception()
         if channels == 1:

@@ -18,7 +18,7 @@ class Vips(ImageBackend):
         import pyvips
 
         try:
-            image = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="warning")
+            image = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="warning", revalidate=True)
             if image.hasalpha():
                 image = image.extract_band(0, n=image.bands - 1)
             if image.interpretation not in ("srgb", "b-w", "multiband") or image.format != "uchar":

@@ -22,7 +22,7 @@ class VipsTransforms(ImageTransforms):
 
     def read(self, path: Path) -> pyvips.Image:
         """Decode ``path`` fully (truncated or corrupt files raise ``pyvips.Error``)."""
-        return pyvips.Image.new_from_file(str(path), fail_on="warning").copy_memory()
+        return pyvips.Image.new_from_file(str(path), fail_on="warning", revalidate=True).copy_memory()
 
     def from_array(self, pixels: np.ndarray) -> pyvips.Image:
         """Wrap an (H, W, C) array."""
