@@ -73,6 +73,7 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
     cost_axes, accuracy_axes = figure.subplots(1, 2)
     any_band = any_stop = False
     handles: list[Any] = []
+    longest = max((len(r.epochs) for result in experiments for r in result.repeats), default=0)
     for index, result in enumerate(experiments):
         color = COLORS[index % len(COLORS)]
         repeats = [r for r in result.repeats if r.epochs]
@@ -86,7 +87,7 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
                 if len(epochs) == 0:
                     continue
                 scale = 100.0 if prefix == "accuracy" else 1.0
-                marker = "o" if len(epochs) <= 25 else None
+                marker = "o" if longest <= 25 else None
                 axes.plot(epochs, mean * scale, style, color=color, marker=marker, markersize=3, linewidth=1.6)
                 if many:
                     axes.fill_between(epochs, low * scale, high * scale, color=color, alpha=0.15, linewidth=0)

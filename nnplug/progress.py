@@ -103,13 +103,13 @@ class ProgressBars(TrainingObserver):
         self.correct += accuracy * minibatch.size
         self.count += minibatch.size
         if self.epoch_bar is not None:
-            self.epoch_bar.set_postfix_str(f"loss {self.cost / self.count:.4f}, acc {_percent(self.correct / self.count)}", refresh=False)
+            self.epoch_bar.set_postfix_str(f"loss {self.cost / self.count:.4g}, acc {_percent(self.correct / self.count)}", refresh=False)
             self.epoch_bar.update(1)
 
     def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
         self._close_epoch()
         self.overall.set_postfix_str(
-            f"loss {metrics.training_cost:.4f}, acc {_percent(metrics.training_accuracy)}, dev acc {_percent(metrics.dev_accuracy)}",
+            f"loss {metrics.training_cost:.4g}, acc {_percent(metrics.training_accuracy)}, dev acc {_percent(metrics.dev_accuracy)}",
             refresh=False,
         )
         self.overall.update(1)

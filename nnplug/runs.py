@@ -160,9 +160,11 @@ class RunWriter(TrainingObserver):
         self.write()
 
     # files --------------------------------------------------------------------------------
-    def finish(self, status: str) -> None:
-        """Mark the run ``finished``, ``interrupted`` or ``failed`` and save it."""
+    def finish(self, status: str, error: str | None = None) -> None:
+        """Mark the run ``finished``, ``interrupted`` or ``failed`` (with the ``error`` message) and save it."""
         self.status = status
+        if error:
+            self.header["error"] = error
         self.write()
 
     def results(self) -> list[ExperimentResult]:

@@ -90,14 +90,14 @@ class TrainingSession:
         except KeyboardInterrupt:
             self._close("interrupted")
             raise KeyboardInterrupt(f"run saved in {self.run_dir} (up to {self.writer.last_epoch()})") from None
-        except BaseException:
-            self._close("failed")
+        except BaseException as err:
+            self._close("failed", f"{type(err).__name__}: {err}")
             raise
         self._close("finished")
         click.echo(f"Run saved in {self.run_dir}")
         return 0
 
-    def _close(self, status: str) -> None:
+    def _close(self, status: str, error: str | None = None) -> None:
         """Finish every observer, save the run with ``status`` and draw its plots."""
         assert self.writer is not None
         results = self.writer.results()
@@ -106,7 +106,7 @@ class TrainingSession:
             if close is None or observer is self.writer:
                 continue
             _call_close(close, results)
-        self.writer.finish(status)
+        self.writer.finish(status, error)
         for observer in self._observers:
             draw = getattr(observer, "draw", None)
             if draw is not None:
