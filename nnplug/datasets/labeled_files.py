@@ -57,4 +57,5 @@ class LabeledFiles:
         if not parent.is_dir():
             return f" (nor does {parent})"
         names = sorted(p.name for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
-        return f" (datasets in {parent}: {', '.join(names)})" if names else ""
+        shown = ", ".join(names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
+        return f" (datasets in {parent}: {shown})" if names else ""
