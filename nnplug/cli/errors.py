@@ -21,8 +21,8 @@ def run_guarded(func: Callable[[], int | None], program: str, debug: bool) -> in
         stream=sys.stderr,
     )
     if debug:
-        logging.getLogger("PIL").setLevel(logging.INFO)
-        logging.getLogger("matplotlib").setLevel(logging.INFO)
+        for noisy in ("PIL", "matplotlib", "pyvips", "stevedore", "numba"):  # libraries' own debug logs drown nnplug's
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return func() or 0
     except (NnplugError, click.UsageError, click.BadParameter) as err:

@@ -40,3 +40,11 @@ def test_figures_draw_headless(tmp_path):
     draw_tracked(figure, "W", [0, 1], np.random.default_rng(0).normal(size=(2, 2, 12)), (3, 2, 2))
     save_figure(figure, tmp_path / "t.png")
     assert (tmp_path / "c.png").stat().st_size > 10_000 and (tmp_path / "t.png").exists()
+
+
+def test_display_graphs_without_a_display_only_warns(train, monkeypatch, caplog):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    session = train(["--nbr-epochs=1", "--display-graphs"])
+    assert "--display-graphs: no display found" in caplog.text
+    assert (session.run_dir / "run.json").exists()
