@@ -132,9 +132,14 @@ def _optional_observers(run_dir: Path, experiments: list[Any]) -> list[TrainingO
         if saver is not None:
             observers.append(saver(run_dir))
     if any(e.options.dump_minibatches for e in experiments) and importlib.util.find_spec("nnplug.dump") is not None:
-        from nnplug import dump
+        from nnplug.dump import MinibatchDumper
 
-        dumper = getattr(dump, "MinibatchDumper", None)
-        if dumper is not None:
-            observers.append(dumper(run_dir))
+        class AskedDumper(MinibatchDumper):
+            """Dumps the minibatches of the experiments given ``--dump-minibatches`` only."""
+
+            def minibatch_finished(self, context: Any, *args: Any) -> None:
+                if context.experiment.options.dump_minibatches:
+                    super().minibatch_finished(context, *args)
+
+        observers.append(AskedDumper(run_dir / "minibatches"))
     return observers

@@ -123,3 +123,16 @@ def test_two_runs_in_the_same_second_get_distinct_directories(tmp_path):
     first = create_run_directory(tmp_path, ["a b", "c/d"], now)
     second = create_run_directory(tmp_path, ["a b", "c/d"], now)
     assert first.name == "20260102-030405-a_b+c_d" and second.name == "20260102-030405-a_b+c_d-2"
+
+
+def test_minibatches_are_dumped_in_the_run_for_the_experiments_asking(train):
+    session = train(["--nbr-epochs=1", "--exp-id=dumped", "--dump-minibatches", "--experiment", "--exp-id=quiet", "--nbr-epochs=1"])
+    folders = {p.name for p in (session.run_dir / "minibatches").iterdir()}
+    assert folders == {"dumped"}
+    assert len(list((session.run_dir / "minibatches" / "dumped" / "1").rglob("*.png"))) == 42  # 70% of 60 samples
+
+
+def test_best_on_dev_checkpoints_are_kept_in_the_run(train):
+    session = train(["--nbr-epochs=2", "--training-times=2"])
+    names = sorted(p.name for p in (session.run_dir / "checkpoints").iterdir())
+    assert names == ["exp1-repeat0-best.npz", "exp1-repeat1-best.npz"]
