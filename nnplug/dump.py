@@ -57,6 +57,9 @@ def _safe(name: str) -> str:
 class MinibatchDumper(TrainingObserver):
     """Writes every sample of every training minibatch as a PNG named after its position and label.
 
+    Add it to every session's observers: it writes nothing for experiments whose
+    ``--dump-minibatches`` is false.
+
     Args:
         root: the folder receiving one sub-folder per experiment.
     """
@@ -72,7 +75,10 @@ class MinibatchDumper(TrainingObserver):
         return self.root / experiment / str(epoch) / str(minibatch.index)
 
     def minibatch_finished(self, context: RepeatContext, epoch: int, minibatch: Minibatch, cost: float, accuracy: float) -> None:
-        """Write the minibatch's samples."""
+        """Write the minibatch's samples (only for experiments run with ``--dump-minibatches``)."""
+        options = getattr(context.experiment, "options", None)
+        if options is not None and not getattr(options, "dump_minibatches", False):
+            return
         x, y = _numpy(minibatch.x), _numpy(minibatch.y)
         shape = sample_image_shape(int(np.prod(x.shape[1:])), context.data_loader)
         labels = context.data_loader.labels

@@ -43,3 +43,10 @@ def test_later_repeats_and_plain_arrays(tmp_path: Path) -> None:
     assert sample_image_shape(16, loader) == (1, 4, 4)
     assert sample_image_shape(27, loader) == (3, 3, 3)
     assert sample_image_shape(10, loader) == (1, 1, 10)
+
+
+def test_experiments_without_the_option_write_nothing(tmp_path: Path) -> None:
+    loader = SimpleNamespace(labels=["a", "b"])
+    quiet = SimpleNamespace(experiment=SimpleNamespace(exp_id="e", options=SimpleNamespace(dump_minibatches=False)), repeat=0, data_loader=loader)
+    MinibatchDumper(tmp_path).minibatch_finished(quiet, 1, Minibatch(np.zeros((1, 4)), np.eye(2)[:1]), 0.0, 0.0)
+    assert not any(tmp_path.iterdir())
