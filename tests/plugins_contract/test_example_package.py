@@ -60,9 +60,8 @@ def test_bin_train_runs_with_each_plugin(installed: Path, tmp_path: Path) -> Non
     data = [f"--datasets-path={tmp_path / 'datasets'}", "--dataset=tiny", "--resize=4,4"]
     experiments = [
         ["--exp-id=all_four", "--nbr-epochs=10", "--model=TanhMLP", "--hidden-units=8,8", "--optimizer=Momentum", "--learning-rate=0.05", "--loss=OneHotMSE", "--accuracy=TopK", "--top-k=1"],
-        # each example plugin next to built-in ones (OneLayer takes cross-entropy only: NLayers here)
-        ["--exp-id=example_model", "--nbr-epochs=2", "--model=TanhMLP", "--residual=false", "--accuracy=TopK", "--top-k=2"],
-        ["--exp-id=example_training", "--nbr-epochs=2", "--model=NLayers", "--layers=8", "--optimizer=Momentum", "--momentum=0.5", "--loss=OneHotMSE"],
+        # example plugins next to a built-in model (OneLayer takes cross-entropy only: NLayers here)
+        ["--exp-id=with_builtin_model", "--nbr-epochs=2", "--model=NLayers", "--layers=8", "--optimizer=Momentum", "--momentum=0.5", "--loss=OneHotMSE", "--accuracy=TopK", "--top-k=2"],
     ]
     args = [str(ROOT / "bin" / "train"), f"--runs-dir={tmp_path / 'runs'}"]
     for index, experiment in enumerate(experiments):

@@ -27,7 +27,7 @@ MODEL_LOSS = {"OneLayer": "CrossEntropy"}
 #: models that need options or check settings to run here: OnnxTorch trains the repository's
 #: models/one_layer.onnx (flattened 110x110 RGB images, 3 classes), whose weights ignore the seed.
 MODEL_SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "OnnxTorch": ({"models_path": ROOT / "models", "onnx_model": "one_layer"}, {"sample_shape": (110 * 110 * 3,), "seeded": False}),
+    "OnnxTorch": ({"models_path": ROOT / "models", "onnx_model": "one_layer"}, {"sample_shape": (110 * 110 * 3,), "seeded": False, "entries_per_parameter": 2}),
 }
 #: optimizers that only update their own engine's models get the parameters of this model.
 ENGINE_MODEL = {"torch": "NLayersTorch"}
