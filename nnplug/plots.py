@@ -88,7 +88,8 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
                     continue
                 scale = 100.0 if prefix == "accuracy" else 1.0
                 marker = "o" if longest <= 25 else None
-                axes.plot(epochs, mean * scale, style, color=color, marker=marker, markersize=3, linewidth=1.6)
+                face = color if partition == "training" else "white"
+                axes.plot(epochs, mean * scale, style, color=color, marker=marker, markersize=4, markerfacecolor=face, linewidth=1.6)
                 if many:
                     axes.fill_between(epochs, low * scale, high * scale, color=color, alpha=0.15, linewidth=0)
             for repeat in repeats:
@@ -104,8 +105,9 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
                               markersize=10, linestyle="none", zorder=5)
         label = describe(result) + (f" — mean of {len(repeats)} repeats" if many else "")
         handles.append(Line2D([], [], color=color, linewidth=2, label=label))
-    handles.append(Line2D([], [], color="black", linestyle="-", label="training"))
-    handles.append(Line2D([], [], color="black", linestyle="--", label="dev"))
+    marker = "o" if longest <= 25 else None
+    handles.append(Line2D([], [], color="black", linestyle="-", marker=marker, markersize=4, label="training"))
+    handles.append(Line2D([], [], color="black", linestyle="--", marker=marker, markersize=4, markerfacecolor="white", label="dev"))
     if any_band:
         handles.append(Patch(color="gray", alpha=0.3, label="min–max over repeats"))
     if any_stop:
@@ -124,6 +126,8 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
     for axes in (cost_axes, accuracy_axes):
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if 0 < longest <= 25:
+            axes.set_xlim(0.5, longest + 0.5)
         axes.grid(True, alpha=0.3)
     figure.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), frameon=False, fontsize=9)
     figure.suptitle(title or "Training curves", fontsize=13)
