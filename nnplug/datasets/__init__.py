@@ -12,7 +12,11 @@ Each module holds one small layer, used in this order (see ``RUBY_REFERENCE.md``
    repeats training samples; :class:`~nnplug.datasets.augmentation.Augmentation` rotates and adds
    noise to training samples every epoch;
 4. :mod:`~nnplug.datasets.shuffler` orders training per epoch, :mod:`~nnplug.datasets.minibatches`
-   cuts it, :mod:`~nnplug.datasets.one_hot` encodes labels.
+   cuts it, :mod:`~nnplug.datasets.one_hot` encodes labels; :mod:`~nnplug.datasets.summary` prints
+   the table of samples per label and partition.
+
+:class:`~nnplug.datasets.image_loader.ImageDataLoader` holds the options and stacks the layers;
+backend plugins subclass it and only provide their transforms.
 
 Importing this package imports no imaging backend (pyvips, Wand) and no PyAV.
 """

@@ -14,7 +14,7 @@ import numpy as np
 
 from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch
 from nnplug.datasets.augmentation import Augmentation
-from nnplug.datasets.clone import clone_indices
+from nnplug.datasets.clone import check_nbr_clones, clone_indices
 from nnplug.datasets.image_transforms import ImageTransforms
 from nnplug.datasets.index_filter import IndexFilter
 from nnplug.datasets.labeled_files import LabeledFiles
@@ -88,8 +88,7 @@ class ImageDataLoader(DataLoader):
         self.files = LabeledFiles(datasets_path, dataset, video_slices_sec)
         self.index_filter = IndexFilter(filter_dataset)
         self.partitioner = StratifiedPartitioner(dict(partitions))
-        self.nbr_clones = nbr_clones
-        clone_indices(np.array([], dtype=np.int64), nbr_clones)  # validates
+        self.nbr_clones = check_nbr_clones(nbr_clones)
         self.max_minibatch_size = check_minibatch_size(max_minibatch_size)
         self.preprocessing = Preprocessing((int(resize[0]), int(resize[1])), trim, grayscale, minmax_normalize, adaptive_invert)
         self.augmentation = Augmentation(rot_angle, noise_intensity)
