@@ -173,7 +173,8 @@ def draw_confusion(figure: Figure, result: ExperimentResult) -> bool:
     image = axes.imshow(counts, cmap="Blues", vmin=0)
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="samples")
     n = len(labels)
-    axes.set_xticks(range(n), labels, rotation=45 if n > 4 else 0, ha="right" if n > 4 else "center")
+    tilt = n > 4 and max(len(label) for label in labels) > 3
+    axes.set_xticks(range(n), labels, rotation=45 if tilt else 0, ha="right" if tilt else "center")
     axes.set_yticks(range(n), labels)
     axes.set_xlabel("predicted class")
     axes.set_ylabel("true class")
