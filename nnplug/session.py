@@ -132,14 +132,7 @@ def _optional_observers(run_dir: Path, experiments: list[Any]) -> list[TrainingO
         if saver is not None:
             observers.append(saver(run_dir))
     if any(e.options.dump_minibatches for e in experiments) and importlib.util.find_spec("nnplug.dump") is not None:
-        from nnplug.dump import MinibatchDumper
+        from nnplug.dump import MinibatchDumper  # it dumps only experiments given --dump-minibatches
 
-        class AskedDumper(MinibatchDumper):
-            """Dumps the minibatches of the experiments given ``--dump-minibatches`` only."""
-
-            def minibatch_finished(self, context: Any, *args: Any) -> None:
-                if context.experiment.options.dump_minibatches:
-                    super().minibatch_finished(context, *args)
-
-        observers.append(AskedDumper(run_dir / "minibatches"))
+        observers.append(MinibatchDumper(run_dir / "minibatches"))
     return observers
