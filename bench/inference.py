@@ -82,7 +82,7 @@ def networks(work: Path, quick: bool) -> dict[str, dict]:
     u2netp_onnx = export_segmentation_model(u2netp, work / "u2netp_like.onnx", output_names=OUTPUT_NAMES)
     return {
         "blobnet": {"torch": BlobNet().eval(), "onnx": REPO / "models" / "blobnet.onnx", "rounds": 1.0},
-        "u2netp-shaped": {"torch": u2netp, "onnx": u2netp_onnx, "rounds": 0.4 if not quick else 0.5},
+        "u2netp-shaped": {"torch": u2netp, "onnx": u2netp_onnx, "rounds": 0.3},
     }
 
 
@@ -102,7 +102,7 @@ def throughput(nets: dict[str, dict], rounds: int, warmup: int) -> list[dict]:
         for batch_size in BATCHES:
             batch = rng.standard_normal((batch_size, 3, SIZE, SIZE)).astype(np.float32)
             for run in engines.values():
-                for _ in range(warmup):
+                for _ in range(max(1, round(warmup * net["rounds"]))):
                     run(batch)
             count = max(5, int(rounds * net["rounds"]))
             seconds: dict[str, list[float]] = {engine: [] for engine in engines}

@@ -66,7 +66,7 @@ def test_non_image_file_named_alone_fails_without_output(tmp_path, models, run_i
     notes.write_text("hello")
     outcome = run_infer(notes, "--models-path", models, "--onnx-model=bright", "--output-dir", tmp_path / "out")
     assert_one_line_error(outcome, "no readable image")
-    assert output_files(tmp_path / "out") == []
+    assert not (tmp_path / "out").exists()
 
 
 def test_empty_folder(tmp_path, models, run_infer):
@@ -96,7 +96,7 @@ def test_failure_half_way_leaves_no_partial_outputs(tmp_path, models, run_infer)
     out = tmp_path / "out"
     outcome = run_infer(tmp_path / "data", "--models-path", models, "--onnx-model=bright", "--resize=32,32", "--output-dir", out)
     assert_one_line_error(outcome, "ground truth", "img2.png")
-    assert output_files(out) == []
+    assert not out.exists()  # not even the folder the run created
 
 
 def test_bad_option_values(tmp_path, models, run_infer):
@@ -104,3 +104,14 @@ def test_bad_option_values(tmp_path, models, run_infer):
         image = bright_square_image(tmp_path / "a.png", 20, 20, (2, 2, 9, 9))
         outcome = run_infer(image, "--models-path", models, "--onnx-model=bright", "--output-dir", tmp_path / "out", *args)
         assert_one_line_error(outcome, fragment)
+
+
+def test_failed_run_keeps_an_existing_output_folder_and_its_files(tmp_path, models, run_infer):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("user's file")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    outcome = run_infer(notes, "--models-path", models, "--onnx-model=bright", "--output-dir", out)
+    assert_one_line_error(outcome, "no readable image")
+    assert output_files(out) == ["keep.txt"]

@@ -21,7 +21,7 @@ from nnplug_onnxruntime.batching import chunks, effective_batch_size
 from nnplug_onnxruntime.decoding import Skipped
 from nnplug_onnxruntime.inputs import ImageInput
 from nnplug_onnxruntime.request import InferenceRequest
-from nnplug_onnxruntime.staging import StagedOutputs, check_writable
+from nnplug_onnxruntime.staging import StagedOutputs
 from nnplug_onnxruntime.timings import StageTimes
 
 log = logging.getLogger("nnplug.infer")
@@ -101,7 +101,6 @@ def run_classification(request: InferenceRequest, backend: Any, registry: Any = 
     classifier = _classifier(request, backend, registry)
     images = _inputs(request, classifier)
     folder = request.output_folder
-    check_writable(folder)
     times, skipped = StageTimes(), Skipped()
     started = time.perf_counter()
     with StagedOutputs(folder) as outputs:

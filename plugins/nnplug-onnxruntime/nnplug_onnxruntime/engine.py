@@ -18,7 +18,7 @@ from nnplug_onnxruntime import inputs as input_files
 from nnplug_onnxruntime.model_file import locate_model
 from nnplug_onnxruntime.request import DEFAULT_SEGMENTATION_DATASET, InferenceRequest
 from nnplug_onnxruntime.session import OrtSession
-from nnplug_onnxruntime.staging import StagedOutputs, check_writable
+from nnplug_onnxruntime.staging import StagedOutputs
 from nnplug_onnxruntime.timings import StageTimes
 
 log = logging.getLogger("nnplug.infer")
@@ -118,7 +118,6 @@ class OnnxRuntimeInference:
         segmenter = Segmenter(session, self.backend, request.resize, request.batch_size, request.figures, request.display)
         images = input_files.collect(request.inputs or [DEFAULT_SEGMENTATION_DATASET], request.datasets_path)
         folder = request.output_folder
-        check_writable(folder)
         started = time.perf_counter()
         with StagedOutputs(folder) as outputs:
             with progress_bar(len(images), request.progress) as progress:

@@ -44,10 +44,21 @@ class StagedOutputs:
         self.folder = Path(folder)
         self.staging: Path | None = None
         self.files: list[Path] = []
+        self.committed = False
+        #: the folders this run creates (deepest last), removed again if the run fails.
+        self.created: list[Path] = []
 
     def __enter__(self) -> "StagedOutputs":
-        check_writable(self.folder)
-        self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.folder))
+        missing = self.folder.absolute()
+        while not missing.exists() and missing.parent != missing:
+            self.created.insert(0, missing)
+            missing = missing.parent
+        try:
+            check_writable(self.folder)
+            self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.folder))
+        except BaseException:
+            self._remove_created()
+            raise
         return self
 
     def path(self, relative: str) -> Path:
@@ -71,6 +82,7 @@ class StagedOutputs:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(source, target)
                 final.append(target)
+            self.committed = True
         except OSError as err:
             raise NnplugError(f"cannot write outputs in {self.folder}: {err.strerror or err}") from None
         return final
@@ -78,3 +90,12 @@ class StagedOutputs:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None) -> None:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
+        if not self.committed:
+            self._remove_created()
+
+    def _remove_created(self) -> None:
+        for folder in reversed(self.created):
+            try:
+                folder.rmdir()  # only when empty: never removes anything a user put there
+            except OSError:
+                break
