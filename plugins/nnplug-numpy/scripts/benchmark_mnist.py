@@ -7,6 +7,7 @@ minibatches, epochs interleaved (numpy, torch, numpy, torch...) so both see the 
 load; then where the numpy time goes (per layer, loss, optimizer).
 
 Run: .venv/bin/python plugins/nnplug-numpy/scripts/benchmark_mnist.py [--epochs 30] [--speed-epochs 20]
+(prefix with ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` to compare single-threaded engines).
 """
 from __future__ import annotations
 
@@ -153,7 +154,10 @@ def speed(epochs: int) -> None:
         torch_epoch(epoch)
         torch_times.append(time.perf_counter() - t)
     numpy_median, torch_median = statistics.median(numpy_times), statistics.median(torch_times)
+    import os
+
     print(
+        f"threads: torch {torch.get_num_threads()}, OpenBLAS {os.environ.get('OPENBLAS_NUM_THREADS', 'default (all cores)')}\n"
         f"speed, float32, {epochs} interleaved epochs of {loader.size('training')} samples (minibatches of 100) + dev evaluation:\n"
         f"  numpy NLayers {numpy_median * 1000:.1f} ms/epoch (median), torch loop {torch_median * 1000:.1f} ms/epoch;"
         f" ratio numpy/torch {numpy_median / torch_median:.2f}"
