@@ -7,7 +7,6 @@ finished epoch.
 """
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -123,16 +122,12 @@ def _call_close(close: Any, results: list[ExperimentResult]) -> None:
 
 
 def _optional_observers(run_dir: Path, experiments: list[Any]) -> list[TrainingObserver]:
-    """Observers of features that live in their own modules (checkpoints, minibatch dumps), when installed."""
-    observers: list[TrainingObserver] = []
-    if importlib.util.find_spec("nnplug.checkpoints") is not None:
-        from nnplug import checkpoints
+    """Best-on-dev and ``--save-model`` checkpoints; minibatch dumps when an experiment asks."""
+    from nnplug.checkpoints import CheckpointSaver
 
-        saver = getattr(checkpoints, "CheckpointSaver", None)
-        if saver is not None:
-            observers.append(saver(run_dir))
-    if any(e.options.dump_minibatches for e in experiments) and importlib.util.find_spec("nnplug.dump") is not None:
-        from nnplug.dump import MinibatchDumper  # it dumps only experiments given --dump-minibatches
+    observers: list[TrainingObserver] = [CheckpointSaver(run_dir)]
+    if any(e.options.dump_minibatches for e in experiments):
+        from nnplug.dump import MinibatchDumper  # it dumps only the experiments given --dump-minibatches
 
         observers.append(MinibatchDumper(run_dir / "minibatches"))
     return observers
