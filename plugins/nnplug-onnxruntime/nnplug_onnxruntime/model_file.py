@@ -26,4 +26,4 @@ def locate_model(name: str, models_path: Path) -> Path:
         return path
     stem = path.stem
     hint = DOWNLOAD_HINTS.get(stem, f"put {path.name} there, or pass --models-path DIR or --onnx-model NAME")
-    raise NnplugError(f"ONNX model {stem!r} not found: no file {path} ({hint})")
+    raise NnplugError(f"ONNX model {stem!r} not found: no file {path.absolute()} ({hint})")
