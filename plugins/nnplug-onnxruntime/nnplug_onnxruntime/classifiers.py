@@ -100,12 +100,14 @@ class CheckpointClassifier:
 
     Args:
         path: the checkpoint file.
-        registry: the installed plugins (model and data loader).
+        registry: the installed plugins (model and data loader); None: discover them.
     """
 
-    def __init__(self, path: Path, registry: Any) -> None:
+    def __init__(self, path: Path, registry: Any = None) -> None:
         from nnplug.checkpoints import rebuild_model
+        from nnplug.registry import Registry
 
+        registry = registry or Registry()
         self.model, self.config = rebuild_model(path, registry)
         loader_config = self.config.get("data_loader") or {}
         if not loader_config.get("name"):
