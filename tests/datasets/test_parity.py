@@ -108,3 +108,11 @@ def test_full_preprocessing_parity_from_files(tmp_path: Path) -> None:
         vips, magick = (chain.apply(backend, backend.read(path)) for backend in BACKENDS)
         assert vips.shape == magick.shape == (20, 20, 1)
         assert np.abs(vips - magick).mean() < 0.03
+
+
+def test_rotation_turns_the_same_way() -> None:
+    wide = pictures()[3]
+    vips, magick = BACKENDS
+    same = np.abs(vips.to_array(vips.rotate(vips.from_array(wide), 20.0)) - magick.to_array(magick.rotate(magick.from_array(wide), 20.0)))
+    opposite = np.abs(vips.to_array(vips.rotate(vips.from_array(wide), 20.0)) - magick.to_array(magick.rotate(magick.from_array(wide), -20.0)))
+    assert np.median(same) <= 4 and opposite.mean() > 3 * same.mean()
