@@ -19,6 +19,7 @@ import json
 import os
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -64,6 +65,24 @@ def pillow_preprocess(path: Path) -> np.ndarray:
     if pixels[0, 0] < 127.5:
         pixels = 255 - pixels
     return pixels[:, :, None] / 255
+
+
+def make_photos(root: Path, count: int) -> Path:
+    """``root/photos/<a|b>/<i>.jpg``: ``count`` 640x480 noisy pictures of a disc on a light background."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rows, cols = np.mgrid[0:480, 0:640]
+    for index in range(count):
+        label = "ab"[index % 2]
+        centre, radius = rng.uniform((150, 150), (490, 330)), rng.uniform(40, 140)
+        disc = (cols - centre[0]) ** 2 + (rows - centre[1]) ** 2 < radius**2
+        pixels = np.full((480, 640, 3), 235.0) + rng.normal(0, 6, (480, 640, 3))
+        pixels[disc] = (40, 60, 200) if label == "a" else (200, 60, 40)
+        folder = root / "photos" / label
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(folder / f"{index:04d}.jpg", quality=90)
+    return root
 
 
 def configurations(sources) -> dict[str, Callable[[], None]]:
@@ -190,8 +209,11 @@ def main() -> None:
     parser.add_argument("--training", action="store_true", help="also measure data-preparation share and peak RSS of a training run")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--json", type=Path, help="write the figures there")
+    parser.add_argument("--photos", type=int, default=0, help="benchmark N generated 640x480 JPEG photos instead of --dataset")
     args = parser.parse_args()
     figures: dict[str, object] = {"load_average": os.getloadavg(), "cores": os.cpu_count()}
+    if args.photos:
+        args.datasets_path, args.dataset = make_photos(Path(tempfile.mkdtemp(prefix="nnplug-bench-photos-")), args.photos), "photos"
     report = throughput(args.datasets_path, args.dataset, args.limit, args.rounds)
     figures["throughput"] = report
     print(f"Preprocessing {args.dataset} (grayscale, trim, min-max, adaptive invert, resize 28x28), "
