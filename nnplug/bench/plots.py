@@ -68,6 +68,9 @@ def _lines(axes, suite: SuiteResult) -> None:
         axes.fill_between(xs, [p[2] for p in points], [p[3] for p in points], alpha=0.2)
     axes.set_xlabel(suite.plot_x.replace("_", " "))
     axes.set_xticks(sorted({x for points in series.values() for x, *_ in points}))
+    medians = [p[1] for points in series.values() for p in points if p[1] > 0]
+    if medians and max(medians) / min(medians) > 20:
+        axes.set_yscale("log")  # networks of very different sizes share the figure
 
 
 def plot_suite(suite: SuiteResult, directory: Path) -> Path | None:

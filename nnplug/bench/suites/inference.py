@@ -1,9 +1,9 @@
 """``inference``: ONNX Runtime against torch eager on the segmentation networks, by batch size.
 
 Each network (BlobNet, the shipped model's architecture, and U2-NetP's shape) runs at 320×320 on
-CPU at batch sizes 1, 4 and 8, as a torch module in eager mode (``inference_mode``) and as the
-ONNX file the project's exporter makes of it in ONNX Runtime (all graph optimizations, intra-op
-threads as ``--threads``). One measurement follows the reference method: a few timed batches
+CPU at batch sizes 1, 4 and 8, as a torch module in eager mode (``inference_mode``) and as an
+ONNX file in ONNX Runtime (the shipped ``models/blobnet.onnx``; U2-NetP exported by the
+project's exporter; all graph optimizations, intra-op threads as ``--threads``). One measurement follows the reference method: a few timed batches
 (at least 2, up to 20 or half a second), their 10%-trimmed mean; FPS = batch size / that time.
 """
 from __future__ import annotations
@@ -80,16 +80,17 @@ class InferenceSuite(Suite):
         """Build the case's network (once per network); for ONNX Runtime, export it and open a session."""
         import torch
 
-        from nnplug.bench.suites.segmentation_models import export, models, scripts
+        from nnplug.bench.suites.segmentation_models import export, models, scripts, shipped_file
 
         family = case.param("family")
-        if family not in self.torch_modules:
+        index, model = next((i, m) for i, m in enumerate(models(self.quick)) if m.title == family)
+        shipped = shipped_file(model, self.size)
+        if family not in self.torch_modules and (case.name == TORCH or shipped is None):
             blobnet, u2net, _ = scripts()
-            index, model = next((i, m) for i, m in enumerate(models(self.quick)) if m.title == family)
             torch.manual_seed(index)
             self.torch_modules[family] = model.build(blobnet, u2net)
         if case.name == ORT and family not in self.sessions:
-            path = export(self.torch_modules[family], self.directory / f"{len(self.sessions)}.onnx", self.size)
+            path = shipped or export(self.torch_modules[family], self.directory / f"{index}.onnx", self.size)
             self.sessions[family] = _session(path)
 
     def __del__(self) -> None:
@@ -127,7 +128,10 @@ class InferenceSuite(Suite):
 
     def notes(self) -> list[str]:
         """What ran."""
-        return [f"input {self.size}x{self.size}, random weights, CPU; ONNX files exported by scripts/segmentation/export.py (batch norm folded)"]
+        return [
+            f"input {self.size}x{self.size}, CPU; torch runs the scripts/segmentation modules (random weights); ONNX Runtime the shipped "
+            "models/blobnet.onnx and U2-NetP exported by scripts/segmentation/export.py (batch norm folded)"
+        ]
 
 
 def _session(path: Path):

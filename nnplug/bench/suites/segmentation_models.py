@@ -1,8 +1,9 @@
 """The segmentation networks the inference suite runs, as torch modules and as ONNX files.
 
 They come from the repository's ``scripts/segmentation`` (the shipped BlobNet's architecture and
-the U2-Net-shaped network), exported to ONNX by the project's own exporter, so ONNX Runtime and
-torch run exactly the same network (random weights: speed does not depend on their values).
+the U2-Net-shaped network). ONNX Runtime runs the shipped ``models/blobnet.onnx`` when present
+(at 320×320) and otherwise the file the project's own exporter makes of the module; torch runs
+the module itself with random weights (speed does not depend on their values).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class SegmentationModel:
 
     title: str
     build: Callable[[Any, Any], Any]
+    #: the ONNX file shipped in ``models/`` with this architecture, used as is when present.
+    shipped: str | None = None
 
 
 def scripts_folder() -> Path:
@@ -45,9 +48,17 @@ def models(quick: bool) -> list[SegmentationModel]:
     """BlobNet (the shipped model's network) and U2-NetP's shape (a tiny width in quick mode)."""
     mid, out = (4, 8) if quick else (16, 64)
     return [
-        SegmentationModel("BlobNet (shipped)", lambda blobnet, u2net: blobnet.BlobNet().eval()),
+        SegmentationModel("BlobNet (shipped)", lambda blobnet, u2net: blobnet.BlobNet().eval(), shipped="blobnet.onnx"),
         SegmentationModel("U2-NetP-shaped" if not quick else "U2-Net-shaped (tiny)", lambda blobnet, u2net: u2net.random_u2net_like(mid, out)),
     ]
+
+
+def shipped_file(model: SegmentationModel, size: int) -> Path | None:
+    """The repository's ``models/<file>`` for ``model`` when it exists and ``size`` is its 320×320, else None."""
+    if model.shipped is None or size != 320:
+        return None
+    path = scripts_folder().parent.parent / "models" / model.shipped
+    return path if path.is_file() else None
 
 
 def export(module: Any, path: Path, size: int) -> Path:
