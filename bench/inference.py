@@ -6,7 +6,9 @@
      architecture (scripts/segmentation/blobnet.py) in torch eager mode;
    - ``u2netp-shaped``: U2-Net's architecture at U2-NetP width (scripts/segmentation/u2net_like.py,
      random weights), in torch eager mode and exported to ONNX (TorchScript exporter) for ONNX Runtime.
-   Both engines use 2 intra-op threads (the machine's cores). Method of the reference inference
+   Both engines use the same intra-op threads (``--threads``, default 2: the machine's cores; with
+   another busy process on the machine, torch's OpenMP threads stall at every operator, so
+   ``--threads 1`` gives the contention-free comparison). Method of the reference inference
    benchmark: warm-up runs, then repeated timed runs; FPS = batch / trimmed mean time (10% best and
    worst dropped), with the standard deviation. Engines alternate run by run so that load from
    other processes hits both alike; the speed-up is the median of the per-round ratios.
@@ -15,7 +17,7 @@
    spent decoding, in inference and writing, for both image backends, with and without figures.
 
 Writes ``bench-results/inference/{results.json,throughput.png}`` and prints tables.
-Usage: .venv/bin/python bench/inference.py [--rounds 30] [--quick] [--skip-end-to-end]
+Usage: .venv/bin/python bench/inference.py [--rounds 30] [--quick] [--skip-end-to-end] [--networks blobnet]
 """
 from __future__ import annotations
 
@@ -211,21 +213,27 @@ def plot(rows: list[dict], e2e: list[dict], path: Path) -> None:
 
 def main() -> None:
     """Parse arguments, run both parts, write results and the plot."""
+    global THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="timed runs per engine and batch (fewer for the U2-Net-shaped network)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3, help="bin/infer runs per end-to-end configuration")
     parser.add_argument("--quick", action="store_true", help="few rounds, one end-to-end repeat (a smoke run)")
     parser.add_argument("--skip-end-to-end", action="store_true")
+    parser.add_argument("--threads", type=int, default=THREADS, help="intra-op threads of both engines (default: the 2 cores)")
+    parser.add_argument("--networks", default="blobnet,u2netp-shaped", help="comma-separated networks to time (blobnet, u2netp-shaped)")
     parser.add_argument("--output-dir", type=Path, default=REPO / "bench-results" / "inference")
     args = parser.parse_args()
     rounds, repeats = (6, 1) if args.quick else (args.rounds, args.repeats)
+    THREADS = args.threads
 
     from make_dataset import write_dataset
 
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)
-        rows = throughput(networks(work, args.quick), rounds, args.warmup)
+        wanted = [name.strip() for name in args.networks.split(",") if name.strip()]
+        nets = {name: net for name, net in networks(work, args.quick).items() if name in wanted}
+        rows = throughput(nets, rounds, args.warmup)
         e2e = []
         if not args.skip_end_to_end:
             write_dataset(work / "fifty", 50, seed=7)
@@ -233,7 +241,9 @@ def main() -> None:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     from nnplug.bench.machine import machine_info
 
-    (args.output_dir / "results.json").write_text(json.dumps({"machine": machine_info(), "throughput": rows, "end_to_end": e2e}, indent=1))
+    (args.output_dir / "results.json").write_text(
+        json.dumps({"machine": machine_info(), "threads": THREADS, "throughput": rows, "end_to_end": e2e}, indent=1)
+    )
     plot(rows, e2e, args.output_dir / "throughput.png")
     print(f"results in {args.output_dir}/results.json, plot in {args.output_dir}/throughput.png")
 
