@@ -24,8 +24,9 @@ $(STAMP): $(SETUP_INPUTS)
 train: setup
 	bin/train
 
+# Two test workers on two cores: one math thread each, or they oversubscribe the machine.
 test: setup
-	$(PYTHON) -m pytest -n 2 -q $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: setup
 	$(VENV)/bin/nnplug bench

@@ -70,8 +70,23 @@ class IncrementalForward(Protocol):
         """The output after ``parameter.value[index]`` changed from ``previous``."""
 
 
+def disagree(numerical: np.ndarray, analytic: np.ndarray, threshold: float, absolute_tolerance: float) -> bool:
+    """Whether gradients disagree: relative distance above ``threshold`` and a difference that
+    finite differences can resolve (above ``absolute_tolerance``, their rounding-noise floor).
+
+    Without the absolute floor, a converged model (cost and gradients near 0, e.g. 1e-25 against
+    a finite difference of exactly 0) would fail with relative distance 1.
+    """
+    distance = relative_distance(numerical, analytic)
+    if not math.isfinite(distance):
+        return True
+    return distance > threshold and float(np.linalg.norm(numerical - analytic)) > absolute_tolerance
+
+
 def relative_distance(numerical: np.ndarray, analytic: np.ndarray) -> float:
     """‖numerical − analytic‖ / (‖numerical‖ + ‖analytic‖), 0 when both are 0."""
+    if not (np.isfinite(numerical).all() and np.isfinite(analytic).all()):
+        return float("nan")
     denominator = np.linalg.norm(numerical) + np.linalg.norm(analytic)
     return float(np.linalg.norm(numerical - analytic) / denominator) if denominator else 0.0
 
@@ -97,13 +112,19 @@ class GradientChecker:
         threshold: largest accepted relative distance ‖approx − grad‖ / (‖approx‖ + ‖grad‖).
         low_precision_epsilon: the step used for float32 (and lower) parameters.
         low_precision_threshold: the threshold used when any parameter is float32 (or lower).
+        absolute_tolerance: differences below this are finite-difference noise, never failures
+            (about float64's epsilon times the cost over the step).
+        low_precision_absolute_tolerance: the same for float32 (and lower) parameters.
     """
 
     def __init__(
         self, mode: str = "exception", interval: int = 25, samples: int = 2, seed: int = 0,
         epsilon: float = 1e-7, threshold: float = 1e-5,
         low_precision_epsilon: float = 1e-2, low_precision_threshold: float = 1e-2,
+        absolute_tolerance: float = 1e-8, low_precision_absolute_tolerance: float = 1e-4,
     ) -> None:
+        self.absolute_tolerance = absolute_tolerance
+        self.low_precision_absolute_tolerance = low_precision_absolute_tolerance
         self.mode = mode
         self.interval = interval
         self.samples = samples
@@ -130,15 +151,17 @@ class GradientChecker:
         start = time.perf_counter()
         low_precision = any(_low_precision(param.value) for param in model.parameters())
         threshold = self.low_precision_threshold if low_precision else self.threshold
+        tolerance = self.low_precision_absolute_tolerance if low_precision else self.absolute_tolerance
         entries = self.measure(model, loss, minibatch)
-        distance = relative_distance(np.array([e.numerical for e in entries]), np.array([e.analytic for e in entries]))
+        numerical, analytic = np.array([e.numerical for e in entries]), np.array([e.analytic for e in entries])
+        distance = relative_distance(numerical, analytic)
         self.last_distance = distance
         self.last_entries = entries
         self.checks += 1
         self.seconds += time.perf_counter() - start
         LOG.debug("gradient check at epoch %d: relative distance %.3g", epoch, distance)
-        if not math.isfinite(distance) or distance > threshold:
-            _react(self.mode, self.report(entries, distance, epoch, threshold), GradientCheckError)
+        if disagree(numerical, analytic, threshold, tolerance):
+            _react(self.mode, self.report(entries, distance, epoch, threshold, tolerance), GradientCheckError)
         return distance
 
     def measure(self, model: "Model", loss: "Loss", minibatch: "Minibatch") -> list[EntryCheck]:
@@ -173,19 +196,23 @@ class GradientChecker:
                     entries.append(EntryCheck(param.name, shape, index, float(param.grad[index]), numerical))
         return entries
 
-    def report(self, entries: list[EntryCheck], distance: float, epoch: int, threshold: float | None = None) -> str:
+    def report(
+        self, entries: list[EntryCheck], distance: float, epoch: int, threshold: float | None = None, tolerance: float | None = None
+    ) -> str:
         """The failure message: the distance, then per tensor its own distance and every checked entry.
 
         Tensors whose entries agree are summarized at the end by name.
         """
         threshold = self.threshold if threshold is None else threshold
+        tolerance = self.absolute_tolerance if tolerance is None else tolerance
         by_tensor: dict[str, list[EntryCheck]] = {}
         for entry in entries:
             by_tensor.setdefault(entry.parameter, []).append(entry)
         failing, passing = [], []
         for name, checks in by_tensor.items():
-            local = relative_distance(np.array([e.numerical for e in checks]), np.array([e.analytic for e in checks]))
-            if not math.isfinite(local) or local > threshold:
+            numerical, analytic = np.array([e.numerical for e in checks]), np.array([e.analytic for e in checks])
+            local = relative_distance(numerical, analytic)
+            if disagree(numerical, analytic, threshold, tolerance):
                 values = ", ".join(f"{list(e.index)} analytic {e.analytic:.6g} numerical {e.numerical:.6g}" for e in checks)
                 failing.append(f"{name}{list(checks[0].shape)} distance {local:.3g}: {values}")
             else:
@@ -255,8 +282,9 @@ class InstabilityChecker:
 def _finite(value: Any) -> bool:
     if value is None:
         return True
+    # A sum is NaN/Inf when any entry is (or when finite entries overflow, which is unstable
+    # too); one reduction is far cheaper than an elementwise isfinite and all().
     if hasattr(value, "detach"):
-        import torch
-
-        return bool(torch.isfinite(value).all())
-    return bool(np.isfinite(value).all())
+        return math.isfinite(float(value.detach().sum()))
+    with np.errstate(all="ignore"):
+        return math.isfinite(float(np.sum(value)))

@@ -20,9 +20,6 @@ import docstring_parser
 
 from nnplug.options import REQUIRED, OptionSpec, parse_annotation
 
-#: Classes whose constructors end the search for options (the kinds' base classes).
-_CORE_PREFIX = "nnplug."
-
 
 @dataclass
 class ClassDescription:

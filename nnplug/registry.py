@@ -178,7 +178,7 @@ class Registry:
                 KINDS[kind].group,
                 name,
                 on_load_failure_callback=lambda _manager, _entry, err: failures.append(err),
-                warn_on_missing_entrypoint=False,
+                on_missing_entrypoints_callback=lambda _missing: None,
             )
             cls = manager.driver
         except Exception as err:  # stevedore raises NoMatches when the import failed

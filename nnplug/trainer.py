@@ -208,7 +208,7 @@ class Trainer:
         for minibatch in context.data_loader.minibatches(partition, 0):
             output = context.model.forward(minibatch.x, training=False)
             size = minibatch.size
-            total_cost += float(context.loss.cost(output, minibatch.y)) * size
+            total_cost += scalar(context.loss.cost(output, minibatch.y)) * size
             total_correct += context.accuracy.measure(output, minibatch.y) * size
             confusion += context.accuracy.confusion_matrix(output, minibatch.y, nbr_classes)
             count += size
@@ -243,7 +243,7 @@ class Trainer:
                 if checker.due(epoch, minibatch.index):
                     with clock.phase(GRADIENT_CHECKS):
                         checker.check(model, loss, minibatch, epoch)
-                cost_value = float(cost) + context.optimizer.penalty(model.parameters())
+                cost_value = scalar(cost) + context.optimizer.penalty(model.parameters())
                 if options.instability_checks != "off":
                     instability.check_cost(cost_value)
                 with clock.phase(OPTIMIZER_STEP):
@@ -318,3 +318,8 @@ def _log_minibatch(context: RepeatContext, epoch: int, minibatch: Minibatch, out
 
 def _minibatch_size(loader: DataLoader) -> int:
     return int(getattr(loader, "max_minibatch_size", 0) or loader.size("training") or 1)
+
+
+def scalar(value: Any) -> float:
+    """A cost as a Python float; autograd tensors are detached first (no grad warning)."""
+    return float(value.detach()) if hasattr(value, "detach") else float(value)

@@ -199,3 +199,11 @@ def test_instability_warning_through_the_trainer(caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.WARNING, logger="nnplug.checks"):
         train("NaNModel", gradient_checks="off", instability_checks="warning", nbr_epochs=1)
     assert "NaN or Inf in the backward pass at L1_NaNInBackward" in caplog.text
+
+
+def test_converged_model_with_vanishing_gradients_passes():
+    """Gradients of 1e-25 against finite differences of exactly 0 are noise, not a failure."""
+    from nnplug.checks import disagree
+
+    assert not disagree(np.zeros(4), np.full(4, 1e-25), threshold=1e-5, absolute_tolerance=1e-8)
+    assert disagree(np.array([0.0, 1e-3]), np.array([0.0, 2e-3]), threshold=1e-5, absolute_tolerance=1e-8)
