@@ -10,6 +10,18 @@ from typing import Any
 VERSIONED = ("nnplug", "numpy", "torch", "onnxruntime", "pyvips", "Wand", "pillow", "keras")
 
 
+def cpu_model() -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` ('' elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return ""
+
+
 def machine_info() -> dict[str, Any]:
     """CPU count, platform, Python and the versions of the libraries being compared."""
     versions = {}
@@ -21,7 +33,7 @@ def machine_info() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": cpu_model() or platform.processor() or platform.machine(),
         "python": platform.python_version(),
         "versions": versions,
     }

@@ -77,7 +77,7 @@ def format_bench(result: BenchResult) -> str:
     head = (
         f"nnplug bench {result.started}: {options.get('repeats')} rounds after {options.get('warmup')} warm-up"
         f"{' (quick mode: figures meaningless)' if options.get('quick') else ''}; "
-        f"threads {options.get('threads')}; {result.machine.get('cpus')} CPUs, {result.machine.get('platform')}"
+        f"threads {options.get('threads')}; {result.machine.get('cpus')} CPUs ({result.machine.get('processor')}), {result.machine.get('platform')}"
     )
     lines = [head, ""]
     for suite in result.suites:
