@@ -82,12 +82,13 @@ def _describe_in_module(module: str, qualname: str) -> ClassDescription:
     if node is None:
         raise IntrospectionError(f"class {qualname} not found in {module}")
     doc = _parse_docstring(ast.get_docstring(node) or "")
-    init, init_module = _find_init(node, tree, module, package)
+    init, init_module, owner = _find_init(node, tree, module, package)
     options: list[OptionSpec] = []
     if init is not None:
-        init_doc = _parse_docstring(ast.get_docstring(init) or "")
-        helps = {p.arg_name: " ".join((p.description or "").split()) for p in doc.params}
-        helps.update({p.arg_name: " ".join((p.description or "").split()) for p in init_doc.params})
+        # help from the class defining __init__, then its __init__, then the class itself
+        helps: dict[str, str] = {}
+        for text in (ast.get_docstring(owner) if owner is not None else None, ast.get_docstring(init), ast.get_docstring(node)):
+            helps.update({p.arg_name: " ".join((p.description or "").split()) for p in _parse_docstring(text or "").params})
         options = _options_from_function(init, helps, f"{init_module}:{qualname}")
     return ClassDescription(
         description=(doc.short_description or "").strip(),
@@ -98,11 +99,11 @@ def _describe_in_module(module: str, qualname: str) -> ClassDescription:
 
 def _find_init(
     node: ast.ClassDef, tree: ast.Module, module: str, package: str
-) -> tuple[ast.FunctionDef | None, str]:
-    """Return the ``__init__`` the class uses (its own or inherited) and the module defining it."""
+) -> tuple[ast.FunctionDef | None, str, ast.ClassDef | None]:
+    """Return the ``__init__`` the class uses (its own or inherited), its module and its class."""
     own = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if own is not None:
-        return own, module
+        return own, module, node
     for base in node.bases:
         base_name = ast.unparse(base)
         located = _locate_name(base_name, tree, module, package)
@@ -118,7 +119,7 @@ def _find_init(
         found = _find_init(base_node, base_tree, base_module, base_package)
         if found[0] is not None:
             return found
-    return None, module
+    return None, module, None
 
 
 def _takes_no_options(module: str, qualname: str) -> bool:

@@ -61,6 +61,19 @@ def plugin_package(tmp_path, monkeypatch):
         class Child(Shared):
             """Inherits its options."""
 
+        class ClassDocumented(Model):
+            """Options documented on the class.
+
+            Args:
+                size: number of units.
+            """
+
+            def __init__(self, size: int = 3) -> None:
+                pass
+
+        class ClassDocumentedChild(ClassDocumented):
+            """Inherits options documented on its base class."""
+
         class NoDefault(Model):
             """Required option."""
 
@@ -96,6 +109,11 @@ def test_inherited_constructor_options(plugin_package):
     options = {o.name: o for o in describe_entry_point(f"{plugin_package}.heavy:Child").options}
     assert options["learning_rate"].default == 0.01
     assert options["learning_rate"].help == "step size."
+
+
+def test_inherited_options_keep_the_help_written_on_the_base_class(plugin_package):
+    (option,) = describe_entry_point(f"{plugin_package}.heavy:ClassDocumentedChild").options
+    assert option.help == "number of units."
 
 
 def test_required_option(plugin_package):
