@@ -7,6 +7,7 @@ finished epoch.
 """
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from nnplug.cli.arguments import ParsedCommand
+from nnplug.errors import NnplugError
 from nnplug.progress import EpochPrinter, ProgressBars, is_terminal
 from nnplug.registry import Registry
 from nnplug.results import ExperimentResult
@@ -89,12 +91,23 @@ class TrainingSession:
         except KeyboardInterrupt:
             self._close("interrupted")
             raise KeyboardInterrupt(f"run saved in {self.run_dir} (up to {self.writer.last_epoch()})") from None
+        except NnplugError:
+            if not self._trained_any_epoch():
+                # bad input found before training (missing dataset, bad --resize...): no run to keep
+                shutil.rmtree(self.run_dir, ignore_errors=True)
+                raise
+            self._close("failed", f"{sys.exc_info()[1]}")
+            raise
         except BaseException as err:
             self._close("failed", f"{type(err).__name__}: {err}")
             raise
         self._close("finished")
         click.echo(f"Run saved in {self.run_dir}")
         return 0
+
+    def _trained_any_epoch(self) -> bool:
+        assert self.writer is not None
+        return any(repeat.epochs for result in self.writer.results() for repeat in result.repeats)
 
     def _close(self, status: str, error: str | None = None) -> None:
         """Finish every observer, save the run with ``status`` and draw its plots."""
