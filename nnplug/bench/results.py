@@ -125,6 +125,8 @@ class SuiteResult:
             "cases": [c.to_dict() for c in self.cases],
             "targets": [t.to_dict() for t in self.targets],
             "notes": self.notes,
+            "plot_x": self.plot_x,
+            "plot_title": self.plot_title,
             "seconds": self.seconds,
         }
 
