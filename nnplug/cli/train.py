@@ -68,7 +68,8 @@ def format_help(registry: Registry, table: OptionTable) -> str:
                 value = "required" if spec.required else spec.type.format(spec.default)
                 defaults.setdefault(value, []).append(name)
             first = next(iter(mine.values()))
-            rows.append(_describe(first, sorted(mine), defaults))
+            owners = ["all"] if len(mine) == len(plugins) > 1 else sorted(mine)
+            rows.append(_describe(first, owners, defaults))
         heading = f"{title.title} plugins (--{title.option.replace('_', '-')}; installed: {', '.join(names) or 'none'})"
         with formatter.section(heading):
             for name in sorted(plugins):
