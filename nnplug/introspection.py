@@ -53,9 +53,9 @@ def describe_class(cls: type) -> ClassDescription:
 @lru_cache(maxsize=None)
 def _module_tree(module: str) -> tuple[ast.Module, str]:
     try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError) as err:
-        raise IntrospectionError(f"cannot locate module {module}: {err}") from None
+        spec = importlib.util.find_spec(module)  # imports the parent packages
+    except Exception as err:  # noqa: BLE001 - a parent package raising anything breaks only its plugins
+        raise IntrospectionError(f"cannot locate module {module}: {type(err).__name__}: {err}") from None
     if spec is None or not spec.origin or not spec.origin.endswith(".py"):
         raise IntrospectionError(f"cannot locate the source of module {module}")
     source = Path(spec.origin).read_text(encoding="utf-8")

@@ -173,11 +173,6 @@ def test_unreadable_plugin_is_listed_broken_with_the_reason(
     assert registry.load("loss", "EdgeWorking").__name__ == "Silent"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: introspection._module_tree catches only ImportError/ValueError from find_spec, "
-    "so a plugin package whose __init__ raises anything else breaks every listing (reported)",
-)
 def test_package_init_raising_breaks_only_its_own_plugins(site: Path) -> None:
     write_distribution(
         site,
