@@ -8,6 +8,7 @@ from __future__ import annotations
 from nnplug.accuracy import Accuracy
 from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch
 from nnplug.errors import NnplugError
+from nnplug.image_backend import ImageBackend
 from nnplug.loss import Loss
 from nnplug.model import LayerObserver, Model, Parameter
 from nnplug.optimizer import Optimizer
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Accuracy",
     "DataLoader",
+    "ImageBackend",
     "LayerObserver",
     "Loss",
     "Minibatch",

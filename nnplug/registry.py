@@ -170,8 +170,11 @@ class Registry:
         info = self.info(kind, name)
         if info.cls is not None:
             return self._checked(kind, name, info, info.cls)
-        from stevedore import DriverManager
+        from stevedore import DriverManager, ExtensionManager
 
+        # stevedore keeps each group's entry points for the life of the process; a plugin
+        # installed since (tests, notebooks) must still be found.
+        ExtensionManager.ENTRY_POINT_CACHE.pop(KINDS[kind].group, None)
         failures: list[BaseException] = []
         try:
             manager = DriverManager(
