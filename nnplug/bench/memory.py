@@ -80,9 +80,12 @@ def main(argv: list[str]) -> int:
     suite = getattr(importlib.import_module(module), name)(quick=quick)
     cases = {case.key: case for case in suite.cases()}
     case = cases[key]
-    suite.prepare()
-    suite.prepare_case(case)
-    suite.measure(case)
+    try:
+        suite.prepare()
+        suite.prepare_case(case)
+        suite.measure(case)
+    finally:
+        suite.cleanup()
     print(json.dumps({"peak_rss_mb": own_peak_mb(), "children_peak_rss_mb": children_peak_mb()}))
     return 0
 

@@ -67,12 +67,20 @@ class BenchRunner:
                 case_result.status, case_result.reason = SKIPPED, why
                 self.report(f"{suite.name}: {case_result.case.key}: skipped ({why})")
         try:
+            self._measure(suite, result)
+        finally:
+            suite.cleanup()
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _measure(self, suite: Suite, result: SuiteResult) -> None:
+        try:
             suite.prepare()
         except Exception as err:  # a half-built dependency must not crash the other suites
             result.status, result.reason = FAILED, _describe(err)
             LOG.debug("suite %s failed to prepare", suite.name, exc_info=True)
             self.report(f"{suite.name}: failed ({result.reason})")
-            return result
+            return
         for case_result in self._active(result):
             self._guarded(case_result, lambda c=case_result.case: suite.prepare_case(c))
         for round_index in range(self.warmup):
@@ -86,8 +94,6 @@ class BenchRunner:
                 case_result.peak_rss_mb = probe_peak_rss(suite, case_result.case)
         result.targets = self._targets(suite, result)
         result.notes = suite.notes()
-        result.seconds = time.perf_counter() - start
-        return result
 
     @staticmethod
     def _active(result: SuiteResult) -> list[CaseResult]:

@@ -130,6 +130,9 @@ class Suite(ABC):
         The memory probe calls :meth:`prepare` and this for the one case it measures.
         """
 
+    def cleanup(self) -> None:
+        """Remove what :meth:`prepare` left behind (temporary files); called once at the end, even after a failure."""
+
     @abstractmethod
     def measure(self, case: Case) -> dict[str, float]:
         """Run ``case`` once; return the primary metric and any secondary ones by name."""

@@ -28,6 +28,10 @@ class ToySuite(Suite):
         super().__init__(quick)
         self.calls: list[str] = []
         self.round_factor = 1.0
+        self.cleaned = False
+
+    def cleanup(self) -> None:
+        self.cleaned = True
 
     def cases(self) -> list[Case]:
         return [
@@ -80,6 +84,18 @@ def test_runner_rounds_ratios_skips_and_failures():
     # warm-up round + 4 measured rounds, 5 measurable cases each (the broken one only once).
     assert suite.calls.count("g1 / base") == 5
     assert suite.calls.count("g1 / broken") == 1
+    assert suite.cleaned
+
+
+def test_cleanup_runs_when_prepare_fails():
+    class Unprepared(ToySuite):
+        def prepare(self) -> None:
+            raise OSError("disk full")
+
+    suite = Unprepared()
+    result = BenchRunner(repeats=1, memory=False, report=lambda line: None).run(suite)
+    assert result.status == FAILED and result.reason == "OSError: disk full"
+    assert suite.cleaned
 
 
 def test_paired_ratios_cancel_round_noise():

@@ -93,7 +93,8 @@ class InferenceSuite(Suite):
             path = shipped or export(self.torch_modules[family], self.directory / f"{index}.onnx", self.size)
             self.sessions[family] = _session(path)
 
-    def __del__(self) -> None:
+    def cleanup(self) -> None:
+        """Remove the temporary folder."""
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
 

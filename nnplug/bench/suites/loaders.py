@@ -112,7 +112,8 @@ class LoadersSuite(Suite):
         self.root = self.temporary
         self.paths = sorted((self.root / "numbers").glob("*/*.png"))
 
-    def __del__(self) -> None:
+    def cleanup(self) -> None:
+        """Remove the temporary folder."""
         if self.temporary is not None:
             shutil.rmtree(self.temporary, ignore_errors=True)
 
