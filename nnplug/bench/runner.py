@@ -15,7 +15,7 @@ from typing import Callable
 from nnplug.bench.memory import probe_peak_rss
 from nnplug.bench.results import FAILED, OK, SKIPPED, CaseResult, SuiteResult, TargetCheck
 from nnplug.bench.statistics import paired_ratios, summarize
-from nnplug.bench.suite import Case, Suite
+from nnplug.bench.suite import Suite
 
 LOG = logging.getLogger("nnplug.bench")
 
