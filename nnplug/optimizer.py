@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from nnplug.model import Parameter
 from nnplug.plugin import Plugin
@@ -37,6 +37,23 @@ class Optimizer(Plugin):
             if param.decay:
                 total += float((param.value * param.value).sum())
         return 0.5 * self.weight_decay * total
+
+    @property
+    def update_observers(self) -> list[Callable[[Parameter, float], None]]:
+        """Callables told ``(parameter, seconds)`` after each tensor's update (profiling).
+
+        Optimizers that update tensor by tensor call them (only when the list is not empty);
+        those that update everything in one call (torch.optim) may ignore them.
+        """
+        return self.__dict__.setdefault("_update_observers", [])
+
+    def add_update_observer(self, observer: Callable[[Parameter, float], None]) -> None:
+        """Have ``observer(parameter, seconds)`` called after every per-tensor update."""
+        self.update_observers.append(observer)
+
+    def remove_update_observer(self, observer: Callable[[Parameter, float], None]) -> None:
+        """Stop calling ``observer``."""
+        self.update_observers.remove(observer)
 
     def current_learning_rate(self, epoch: int) -> float:
         """The learning rate used at ``epoch`` (schedules override it)."""

@@ -8,8 +8,10 @@ per layer the forward and backward times, sorted; the optimizer step), and
 Phases are timed by the trainer through the experiment's :class:`~nnplug.timing.PhaseClock`;
 layers through the model's layer observers (:meth:`nnplug.model.Model.add_layer_observer`), so
 both engines are measured the same way. A layer's backward time includes the gradients of its
-parameters (engines compute both in one pass); the optimizer step updates all layers at once.
-Nothing here runs unless ``--profiling`` is given.
+parameters (engines compute both in one pass). Optimizers that update tensor by tensor (the numpy
+ones) report each update (:meth:`nnplug.optimizer.Optimizer.add_update_observer`), which gives
+the "apply gradients" time per layer; torch optimizers update every tensor in one call, so only
+their total is shown. Nothing here runs unless ``--profiling`` is given.
 """
 from __future__ import annotations
 
@@ -81,6 +83,13 @@ class LayerTimer:
         """Stop timing ``layer``'s backward pass."""
         self._stop(layer, "backward")
 
+    def parameter_updated(self, parameter: Any, seconds: float) -> None:
+        """Add an optimizer's update of ``parameter`` to its layer's apply time."""
+        layer = parameter.layer or parameter.name
+        if layer not in self.order:
+            self.order.append(layer)
+        self.totals[(TRAINING, "apply")][layer] += seconds
+
 
 def _ms(seconds: float) -> str:
     return f"{1000 * seconds:.0f}ms" if seconds >= 0.01 else f"{1000 * seconds:.2f}ms"
@@ -119,10 +128,16 @@ def format_report(exp_id: str, clock: PhaseClock, layers: LayerTimer, repeats: i
         rows.append(f"    {title}")
         for layer, seconds in sorted(per_layer.items(), key=lambda item: (-item[1], layers.order.index(item[0]))):
             rows.append(f"        {_ms(seconds):>10}: {layer}")
-    rows.append(f"    Apply gradients (optimizer step, all layers): {_ms(totals.get(OPTIMIZER_STEP, 0.0))}")
+    applied = layers.totals.get((TRAINING, "apply"))
+    if applied:
+        rows.append(f"    Apply gradients (optimizer step {_ms(totals.get(OPTIMIZER_STEP, 0.0))}; total times per layer)")
+        for layer, seconds in sorted(applied.items(), key=lambda item: (-item[1], layers.order.index(item[0]))):
+            rows.append(f"        {_ms(seconds):>10}: {layer}")
+    else:
+        rows.append(f"    Apply gradients (optimizer step, all layers at once): {_ms(totals.get(OPTIMIZER_STEP, 0.0))}")
     if not measured:
         rows.append("    (the model reports no layers to its layer observers: no per-layer times)")
-    layer_sum = sum(sum(v.values()) for k, v in layers.totals.items() if k[0] == TRAINING) + totals.get(OPTIMIZER_STEP, 0.0)
+    layer_sum = sum(sum(v.values()) for k, v in layers.totals.items() if k[0] == TRAINING and k[1] != "apply") + totals.get(OPTIMIZER_STEP, 0.0)
     rows.append(
         f"    Layers + optimizer step: {_ms(layer_sum)} of {_ms(totals.get(MINIBATCH, 0.0))} spent in minibatches; "
         f"the rest of the epochs ({_ms(max(0.0, totals.get(EPOCH, 0.0) - totals.get(MINIBATCH, 0.0)))}) went to data preparation and evaluation"
@@ -163,11 +178,14 @@ class Profiler(TrainingObserver):
             self.layers = LayerTimer(context.clock)
         self.engine = getattr(context.model, "engine", "")
         context.model.add_layer_observer(self.layers)
+        context.optimizer.add_update_observer(self.layers.parameter_updated)
 
     def repeat_finished(self, context: RepeatContext) -> None:
         """Detach the layer timer."""
         if self.layers is not None and self.layers in context.model.layer_observers:
             context.model.remove_layer_observer(self.layers)
+        if self.layers is not None and self.layers.parameter_updated in context.optimizer.update_observers:
+            context.optimizer.remove_update_observer(self.layers.parameter_updated)
 
     def experiment_finished(self, result: ExperimentResult) -> None:
         """Write the report and the cProfile dump."""

@@ -38,3 +38,21 @@ def test_phase_clock_times_iterations_and_nested_phases():
     assert items == [1, 2, 3] and clock.counts["data"] == 3 and clock.counts["outer"] == 1
     assert clock.totals["outer"] >= clock.totals["data"] >= 0 and clock.active == []
     assert list(NO_CLOCK.iterate("data", [4])) == [4]
+
+
+def test_optimizers_updating_tensor_by_tensor_get_apply_times_per_layer():
+    import numpy as np
+
+    from nnplug import Parameter
+    from nnplug.profiling import LayerTimer, format_report
+
+    clock = PhaseClock()
+    timer = LayerTimer(clock)
+    timer.parameter_updated(Parameter("L0_Dense_W", np.zeros(2), layer="L0_Dense"), 0.003)
+    timer.parameter_updated(Parameter("L0_Dense_b", np.zeros(2), layer="L0_Dense"), 0.001)
+    timer.parameter_updated(Parameter("L1_Dense_W", np.zeros(2), layer="L1_Dense"), 0.002)
+    report = format_report("exp1", clock, timer, 1)
+    lines = report.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Apply gradients" in line)
+    assert "total times per layer" in lines[start]
+    assert lines[start + 1].split() == ["4.00ms:", "L0_Dense"] and lines[start + 2].split() == ["2.00ms:", "L1_Dense"]

@@ -1,6 +1,8 @@
 """What the numpy optimizers share: option checks, weight decay, the loop over parameters."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from nnplug.errors import NnplugError
@@ -43,8 +45,16 @@ class NumpyOptimizer(Optimizer):
         """Update every parameter with the learning rate of ``epoch``."""
         learning_rate = self.current_learning_rate(epoch)
         self.begin_step()
+        observers = self.update_observers
         for position, param in enumerate(self.parameters):
-            self.update(position, param, self.gradient(position), learning_rate)
+            if observers:  # profiling: time each tensor's update
+                start = time.perf_counter()
+                self.update(position, param, self.gradient(position), learning_rate)
+                elapsed = time.perf_counter() - start
+                for observer in observers:
+                    observer(param, elapsed)
+            else:
+                self.update(position, param, self.gradient(position), learning_rate)
 
     def begin_step(self) -> None:
         """Called once per step before the updates (step counters)."""
