@@ -3,7 +3,10 @@
 A checkpoint holds a model's tensors (:meth:`nnplug.model.Model.state_dict`) and a JSON
 configuration: the model plugin's name and options, its engine, ``sample_shape``,
 ``nbr_classes`` and ``labels``, and whatever the caller adds (experiment, epoch, seeds, data
-loader). The format follows the model's engine:
+loader). Checkpoints written while training also hold the optimizer's state (Adam's moments and
+step count, a schedule's epoch...: :meth:`nnplug.optimizer.Optimizer.state`) as tensors named
+``__optimizer__/<name>`` and its name and options under ``optimizer`` in the configuration, so that
+``--load-model`` continues training where it stopped. The format follows the model's engine:
 
 - numpy-engine (and any non-torch) models: a numpy ``.npz`` archive read with
   ``allow_pickle=False``; the configuration is a JSON string stored as the array
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import os
 import tempfile
@@ -34,13 +38,18 @@ from nnplug.trainer import RepeatContext, TrainingObserver
 
 if TYPE_CHECKING:
     from nnplug.model import Model
+    from nnplug.optimizer import Optimizer
     from nnplug.registry import Registry
     from nnplug.results import EpochMetrics
+
+LOG = logging.getLogger("nnplug.checkpoints")
 
 #: Name of the array holding the configuration in ``.npz`` checkpoints.
 CONFIG_KEY = "__nnplug_config__"
 #: Version of the checkpoint layout, stored in the configuration.
 FORMAT_VERSION = 1
+#: Prefix of the optimizer's state tensors among a checkpoint's tensors.
+OPTIMIZER_PREFIX = "__optimizer__/"
 #: Keys every checkpoint configuration has.
 REQUIRED_KEYS = ("model", "engine", "options", "sample_shape", "nbr_classes", "labels")
 
@@ -55,7 +64,14 @@ def model_name(model: "Model") -> str:
     return model.plugin_name or type(model).__name__
 
 
-def save_checkpoint(path: Path | str, model: "Model", config: dict[str, Any], state: dict[str, np.ndarray] | None = None) -> Path:
+def save_checkpoint(
+    path: Path | str,
+    model: "Model",
+    config: dict[str, Any],
+    state: dict[str, np.ndarray] | None = None,
+    optimizer: "Optimizer | None" = None,
+    optimizer_state: dict[str, np.ndarray] | None = None,
+) -> Path:
     """Write ``model``'s tensors and configuration to ``path`` atomically; return the path.
 
     Args:
@@ -64,6 +80,9 @@ def save_checkpoint(path: Path | str, model: "Model", config: dict[str, Any], st
         config: at least ``sample_shape``, ``nbr_classes`` and ``labels``; anything JSON-ready
             may be added (exp_id, epoch, seeds, data loader...).
         state: tensors to save instead of the model's current ones (a snapshot taken earlier).
+        optimizer: the optimizer training the model: its name, options and state are saved too.
+        optimizer_state: the optimizer state to save instead of its current one (a snapshot
+            taken with ``state``).
     """
     path = Path(path)
     full = {
@@ -77,8 +96,12 @@ def save_checkpoint(path: Path | str, model: "Model", config: dict[str, Any], st
     if missing:
         raise ValueError(f"checkpoint configuration lacks {', '.join(missing)}")
     full["sample_shape"] = [int(n) for n in full["sample_shape"]]
+    tensors = dict(model.state_dict() if state is None else state)
+    if optimizer is not None:
+        full["optimizer"] = optimizer.config()
+        saved = optimizer.state() if optimizer_state is None else optimizer_state
+        tensors.update({OPTIMIZER_PREFIX + name: np.asarray(value) for name, value in saved.items()})
     text = json.dumps(full, default=_jsonable, sort_keys=True)
-    tensors = model.state_dict() if state is None else state
     if model.engine == "torch":
         payload = _torch_bytes(text, tensors)
     else:
@@ -88,7 +111,19 @@ def save_checkpoint(path: Path | str, model: "Model", config: dict[str, Any], st
 
 
 def read_checkpoint(path: Path | str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Return (configuration, tensors as numpy arrays) of a checkpoint file."""
+    """Return (configuration, the model's tensors as numpy arrays) of a checkpoint file."""
+    config, tensors = _read_checkpoint(path)
+    return config, {name: value for name, value in tensors.items() if not name.startswith(OPTIMIZER_PREFIX)}
+
+
+def read_optimizer_state(path: Path | str) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
+    """Return (the optimizer's name and options, its state) saved in a checkpoint; (None, {}) if none was."""
+    config, tensors = _read_checkpoint(path)
+    state = {name[len(OPTIMIZER_PREFIX) :]: value for name, value in tensors.items() if name.startswith(OPTIMIZER_PREFIX)}
+    return config.get("optimizer"), state
+
+
+def _read_checkpoint(path: Path | str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = Path(path)
     if not path.is_file():
         raise NnplugError(f"checkpoint {path} not found")
@@ -132,6 +167,30 @@ def load_checkpoint(path: Path | str, model: "Model") -> dict[str, Any]:
     return config
 
 
+def load_optimizer_state(path: Path | str, optimizer: "Optimizer") -> bool:
+    """Give ``optimizer`` (built on the restored model) the state a checkpoint holds; return whether it did.
+
+    Nothing is loaded, with a warning, when the checkpoint was trained by another optimizer plugin
+    (its state would not mean the same), and silently when it holds no optimizer state (a
+    checkpoint written by ``nnplug`` before optimizer states were saved, or by other code).
+
+    Raises:
+        NnplugError: the saved state does not fit the optimizer (another model's parameters).
+    """
+    saved, state = read_optimizer_state(path)
+    if saved is None:
+        return False
+    name = optimizer.plugin_name or type(optimizer).__name__
+    if saved.get("name") != name:
+        LOG.warning("%s: the optimizer state saved there is %s's; %s starts from a fresh state", path, saved.get("name"), name)
+        return False
+    try:
+        optimizer.load_state(state)
+    except NnplugError as err:
+        raise NnplugError(f"{path}: {err}") from err
+    return True
+
+
 def rebuild_model(path: Path | str, registry: "Registry | None" = None) -> tuple["Model", dict[str, Any]]:
     """Create, build and restore the model a checkpoint was saved from; return it and the configuration."""
     from nnplug.registry import Registry
@@ -163,6 +222,9 @@ class CheckpointSaver(TrainingObserver):
       of each epoch, so the parameters of that moment are snapshotted then (in memory) and
       written when the epoch's dev cost proves best; the final parameters compete too.
 
+    Both save the optimizer's state with the model (of the same moment), so that
+    ``--load-model`` continues training as if it had not stopped.
+
     Args:
         run_dir: the run directory (None: no best-on-dev checkpoints).
     """
@@ -171,18 +233,20 @@ class CheckpointSaver(TrainingObserver):
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.best_cost = math.inf
         self.snapshot: dict[str, np.ndarray] | None = None
+        self.optimizer_snapshot: dict[str, np.ndarray] | None = None
         #: paths written, most recent last (reports may list them).
         self.written: list[Path] = []
 
     def repeat_started(self, context: RepeatContext) -> None:
         """Forget the previous repeat's best."""
         self.best_cost = math.inf
-        self.snapshot = None
+        self.snapshot = self.optimizer_snapshot = None
 
     def epoch_started(self, context: RepeatContext, epoch: int, nbr_minibatches: int) -> None:
         """Snapshot the parameters the dev cost of this epoch is measured on."""
         if self.run_dir is not None:
             self.snapshot = context.model.state_dict()
+            self.optimizer_snapshot = context.optimizer.state()
 
     def epoch_finished(self, context: RepeatContext, metrics: "EpochMetrics") -> None:
         """Write the snapshot when this epoch's dev cost is the best so far."""
@@ -190,7 +254,7 @@ class CheckpointSaver(TrainingObserver):
             return
         self.best_cost = float(metrics.dev_cost)
         config = self.config(context, epoch=metrics.epoch - 1, dev_cost=metrics.dev_cost, dev_accuracy=metrics.dev_accuracy)
-        self._save(self.best_path(context), context, config, self.snapshot)
+        self._save(self.best_path(context), context, config, self.snapshot, self.optimizer_snapshot)
 
     def repeat_finished(self, context: RepeatContext) -> None:
         """Save the final model to ``--save-model``; keep it as best-on-dev when it is."""
@@ -199,11 +263,11 @@ class CheckpointSaver(TrainingObserver):
         if self.run_dir is not None and _improves(result.final_dev_cost, self.best_cost):
             self.best_cost = float(result.final_dev_cost)
             config = self.config(context, epoch=last_epoch, dev_cost=result.final_dev_cost, dev_accuracy=result.final_dev_accuracy)
-            self._save(self.best_path(context), context, config, None)
+            self._save(self.best_path(context), context, config, None, None)
         target = context.experiment.options.save_model
         if target is not None:
             config = self.config(context, epoch=last_epoch, dev_cost=result.final_dev_cost, dev_accuracy=result.final_dev_accuracy)
-            self._save(repeat_path(Path(target), context.repeat), context, config, None)
+            self._save(repeat_path(Path(target), context.repeat), context, config, None, None)
 
     def best_path(self, context: RepeatContext) -> Path:
         """Where the best-on-dev checkpoint of this repeat goes."""
@@ -227,8 +291,10 @@ class CheckpointSaver(TrainingObserver):
             **extra,
         }
 
-    def _save(self, path: Path, context: RepeatContext, config: dict[str, Any], state: dict[str, np.ndarray] | None) -> None:
-        self.written.append(save_checkpoint(path, context.model, config, state))
+    def _save(
+        self, path: Path, context: RepeatContext, config: dict[str, Any], state: dict[str, np.ndarray] | None, optimizer_state: dict[str, np.ndarray] | None
+    ) -> None:
+        self.written.append(save_checkpoint(path, context.model, config, state, context.optimizer, optimizer_state))
 
 
 def repeat_path(path: Path, repeat: int) -> Path:

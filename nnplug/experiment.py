@@ -92,7 +92,8 @@ class ExperimentOptions:
             track_layer: NAME,UNITS: plot the evolution of UNITS units of parameter NAME (repeatable).
             display_samples: plot that many sample inputs per experiment.
             save_model: write the trained model's checkpoint there at the end.
-            load_model: start from this checkpoint instead of a fresh initialization.
+            load_model: start from this checkpoint instead of a fresh initialization (its weights, and
+                the optimizer state saved with them when the same optimizer plugin trains on).
         """
         self.exp_id = exp_id
         self.data_loader = data_loader

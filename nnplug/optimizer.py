@@ -4,6 +4,9 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any, Callable, ClassVar
 
+import numpy as np
+
+from nnplug.errors import NnplugError
 from nnplug.model import Parameter
 from nnplug.plugin import Plugin
 
@@ -59,6 +62,52 @@ class Optimizer(Plugin):
         """The learning rate used at ``epoch`` (schedules override it)."""
         return self.learning_rate
 
-    def state(self) -> dict[str, Any]:
-        """Internal state to checkpoint (moments, step counts); empty when there is none."""
+    def state(self) -> dict[str, np.ndarray]:
+        """Internal state that continuing training needs (moments, step counts), as named arrays.
+
+        Names are flat strings; per-parameter entries carry the parameter's name (``first/L0_Dense_W``)
+        so the state survives a rebuild of the model. Values are numpy arrays (0-d for counters)
+        copied from the optimizer, so later steps do not change them. Checkpoints store it
+        (``--save-model``, best-on-dev) and ``--load-model`` gives it back through
+        :meth:`load_state`. Empty (the default) for stateless optimizers.
+        """
         return {}
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state` returned, after :meth:`build` on the same model's parameters.
+
+        Raises:
+            NnplugError: ``state`` does not fit (other parameters, shapes, or entries this optimizer
+                does not know); the default refuses any non-empty state.
+        """
+        if state:
+            raise NnplugError(f"{self.plugin_name or type(self).__name__} keeps no state, yet state {', '.join(sorted(state)[:3])} was given")
+
+
+def parameter_arrays(prefix: str, parameters: list[Parameter], arrays: list[Any]) -> dict[str, np.ndarray]:
+    """Copies of per-parameter arrays named ``<prefix>/<parameter name>`` (for :meth:`Optimizer.state`)."""
+    return {f"{prefix}/{param.name}": np.array(array, copy=True) for param, array in zip(parameters, arrays)}
+
+
+def restore_parameter_arrays(owner: str, state: dict[str, np.ndarray], prefix: str, parameters: list[Parameter], arrays: list[np.ndarray]) -> None:
+    """Copy ``state["<prefix>/<parameter name>"]`` into ``arrays`` (one per parameter), in place.
+
+    Raises:
+        NnplugError: an entry is missing or has another shape than the parameter's.
+    """
+    for param, array in zip(parameters, arrays):
+        key = f"{prefix}/{param.name}"
+        if key not in state:
+            raise NnplugError(f"{owner} state has no {key} (saved for another model?)")
+        value = np.asarray(state[key])
+        if value.shape != array.shape:
+            raise NnplugError(f"{owner} state {key} has shape {value.shape}, the parameter {tuple(array.shape)}")
+        array[...] = value
+
+
+def check_state_names(owner: str, state: dict[str, np.ndarray], expected: set[str]) -> None:
+    """Refuse a state whose names are not exactly ``expected`` (one line naming the first differences)."""
+    unknown, missing = sorted(set(state) - expected), sorted(expected - set(state))
+    if unknown or missing:
+        parts = ([f"unknown {', '.join(unknown[:3])}"] if unknown else []) + ([f"missing {', '.join(missing[:3])}"] if missing else [])
+        raise NnplugError(f"{owner} state does not fit this model: {'; '.join(parts)}")

@@ -150,6 +150,10 @@ class Trainer:
             load_checkpoint(options.load_model, model)
         optimizer: Optimizer = self._create(experiment, "optimizer")
         optimizer.build(model.parameters())
+        if options.load_model is not None:
+            from nnplug.checkpoints import load_optimizer_state
+
+            load_optimizer_state(options.load_model, optimizer)
         loss: Loss = self._create(experiment, "loss")
         accuracy: Accuracy = self._create(experiment, "accuracy")
         result = RepeatResult(repeat, model_seed, dataset_seed, labels=list(loader.labels))
@@ -182,6 +186,8 @@ class Trainer:
                     if stopper.best_state is not None:
                         LOG.info("[Exp %s] early stopping at epoch %d: parameters of epoch %d restored", experiment.exp_id, epoch, stopper.best_epoch)
                         model.load_state_dict(stopper.best_state)
+                        if stopper.best_optimizer_state is not None:
+                            optimizer.load_state(stopper.best_optimizer_state)
                     break
             with clock.phase(EVALUATION):
                 self._final_evaluation(context)
@@ -227,7 +233,7 @@ class Trainer:
         if options.eval_dev and context.data_loader.size("dev"):
             with clock.phase(EVALUATION):
                 dev_cost, dev_accuracy, _ = self.evaluate(context, "dev")
-            stopper.observe(epoch, dev_cost, context.model)
+            stopper.observe(epoch, dev_cost, context.model, context.optimizer)
         minibatches = clock.iterate(DATA, context.data_loader.minibatches("training", epoch))
         nbr_minibatches = -(-context.data_loader.size("training") // max(1, _minibatch_size(context.data_loader)))
         self._notify("epoch_started", context, epoch, nbr_minibatches)
@@ -285,7 +291,9 @@ class EarlyStopping:
 
     It triggers once, at the first epoch whose dev cost has not improved on the best one for
     ``patience`` epochs. With ``keep_best`` it keeps a copy of the parameters of the best epoch
-    (the dev cost of epoch e is measured on the parameters trained until the end of epoch e - 1).
+    (the dev cost of epoch e is measured on the parameters trained until the end of epoch e - 1),
+    and of the optimizer's state of that moment, so a model saved after restoring them continues
+    training from there.
 
     Args:
         patience: epochs without improvement before triggering (0: never).
@@ -298,14 +306,16 @@ class EarlyStopping:
         self.best_cost = float("inf")
         self.best_epoch: int | None = None
         self.best_state: dict[str, np.ndarray] | None = None
+        self.best_optimizer_state: dict[str, np.ndarray] | None = None
         self.triggered_at: int | None = None
 
-    def observe(self, epoch: int, dev_cost: float, model: Model) -> None:
+    def observe(self, epoch: int, dev_cost: float, model: Model, optimizer: Optimizer | None = None) -> None:
         """Take the dev cost of ``epoch`` (measured before that epoch's training)."""
         if dev_cost < self.best_cost:
             self.best_cost, self.best_epoch = dev_cost, epoch
             if self.keep_best and self.patience:
                 self.best_state = model.state_dict()
+                self.best_optimizer_state = optimizer.state() if optimizer is not None else None
         elif self.patience and self.triggered_at is None and self.best_epoch is not None and epoch - self.best_epoch >= self.patience:
             self.triggered_at = epoch
 

@@ -99,10 +99,56 @@ class OptimizerContract:
             if np.any(copy_of(param.grad) != 0):
                 self.fail(f"the optimizer changed Parameter.grad of {param.name!r} (it must hold the data gradient only)")
 
+    def check_state_round_trip(self, before: int = 5, after: int = 5) -> None:
+        """A fresh optimizer given :meth:`~nnplug.optimizer.Optimizer.state` continues exactly as the original.
+
+        Two runs on the same quadratic: one optimizer for ``before`` steps in epoch 1 and
+        ``after`` steps in epoch 2; and one for ``before`` steps, then a new optimizer that loads
+        the first one's state (taken at the end of epoch 1) for ``after`` steps in its epoch 1, as
+        a run continued with ``--load-model`` counts its epochs from 1 again (schedules keep
+        their place through the state). The parameters must end equal, which fails when
+        ``state`` misses something the updates depend on, or ``load_state`` does not restore it.
+        ``state`` must also return copies: steps taken after it must not change it.
+        """
+        rng = np.random.default_rng(1)
+        shapes = [copy_of(p.value).shape for p in self.parameters()]
+        curvatures = [rng.uniform(0.5, 2.0, size=shape) for shape in shapes]
+
+        def steps(optimizer: Optimizer, params: list[Parameter], count: int, epoch: int = 1) -> None:
+            for _ in range(count):
+                for param, a in zip(params, curvatures):
+                    self.set_grad(param, a * (copy_of(param.value) - 1.0))
+                optimizer.step(epoch)
+
+        original, params = self.factory(None), self.parameters()
+        original.build(params)
+        steps(original, params, before)
+        saved = original.state()
+        frozen = {name: np.array(value, copy=True) for name, value in saved.items()}
+        steps(original, params, after, epoch=2)
+        for name, value in saved.items():
+            if not np.array_equal(np.asarray(value), frozen[name]):
+                self.fail(f"state()[{name!r}] changed when the optimizer stepped on: state() must return copies")
+        warm, replayed = self.factory(None), self.parameters()
+        warm.build(replayed)
+        steps(warm, replayed, before)
+        continued = self.factory(None)
+        continued.build(replayed)
+        continued.load_state(saved)
+        steps(continued, replayed, after)
+        for param, again in zip(params, replayed):
+            if not np.allclose(copy_of(param.value), copy_of(again.value), rtol=1e-6, atol=1e-9):
+                self.fail(
+                    f"an optimizer given load_state(state()) after {before} steps did not continue as the original "
+                    f"(parameter {param.name!r} differs after {after} more steps): state() must hold everything the "
+                    f"updates depend on (moments, step counts) and load_state must restore it (state names: {sorted(saved) or 'none'})"
+                )
+
     def run(self) -> None:
         """Every optimizer check, in order."""
         self.check_decreases_quadratic()
         self.check_weight_decay()
+        self.check_state_round_trip()
 
 
 def plain_parameters() -> list[Parameter]:
@@ -129,7 +175,8 @@ def check_optimizer(
     Checks: ``steps`` updates on a convex quadratic take it below a quarter of its start value;
     with ``weight_decay`` the penalty is ``weight_decay / 2 * sum(w**2)`` over decayed
     parameters, decayed weights shrink under a zero data gradient, parameters with
-    ``decay=False`` do not move, and ``Parameter.grad`` is left holding the data gradient.
+    ``decay=False`` do not move, and ``Parameter.grad`` is left holding the data gradient; a new
+    optimizer given ``load_state(state())`` continues exactly as the original (checkpoints).
 
     Args:
         optimizer: the optimizer class, or an instance (rebuilt from its class and options).

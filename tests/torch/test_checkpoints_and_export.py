@@ -8,9 +8,19 @@ import numpy as np
 import pytest
 
 from nnplug import NnplugError
-from nnplug.checkpoints import CheckpointSaver, load_checkpoint, read_checkpoint_config, rebuild_model, save_checkpoint
+from nnplug.checkpoints import (
+    CheckpointSaver,
+    load_checkpoint,
+    load_optimizer_state,
+    read_checkpoint,
+    read_checkpoint_config,
+    read_optimizer_state,
+    rebuild_model,
+    save_checkpoint,
+)
 from nnplug.cli.export import export_checkpoint
 from nnplug.cli.main import cli
+from nnplug.registry import Registry
 
 onnxruntime = pytest.importorskip("onnxruntime")
 
@@ -50,6 +60,52 @@ def test_a_checkpoint_resumes_with_the_same_dev_results(train, saved, name):
     assert [p.name for p in best] == [f"{name}-repeat0-best{'.npz' if name == 'NLayers' else '.pt'}"]
     assert read_checkpoint_config(best[0])["dev_cost"] == pytest.approx(min(
         [e.dev_cost for e in result.repeats[0].epochs] + [result.repeats[0].final_dev_cost]))
+
+
+#: full-batch training without dropout: an epoch is one deterministic step whatever the shuffle.
+CONTINUED = {
+    "Adam": ["--model=NLayers", "--layers=7", "--dropout-rate=0", "--optimizer=Adam", "--learning-rate=0.01"],
+    "ExponentialDecay": ["--model=NLayers", "--layers=7", "--dropout-rate=0", "--optimizer=ExponentialDecay", "--learning-rate=0.5", "--decay=0.5"],
+    "AdamTorch": ["--model=NLayersTorch", "--layers=7", "--dropout-rate=0", "--optimizer=AdamTorch", "--learning-rate=0.01", *TORCH],
+    "SGDTorch": ["--model=NLayersTorch", "--layers=7", "--dropout-rate=0", "--optimizer=SGDTorch", "--momentum=0.9", "--learning-rate=0.1", *TORCH],
+}
+
+
+@pytest.mark.parametrize("name", list(CONTINUED))
+def test_training_continued_from_a_checkpoint_goes_on_as_if_uninterrupted(train, name, tmp_path):
+    args = [*CONTINUED[name], "--max-minibatch-size=1000"]
+    (straight,) = train([*args, "--nbr-epochs=5"])
+    train([*args, "--nbr-epochs=2", f"--save-model={tmp_path / 'half'}"], observers=[CheckpointSaver()])
+    (continued,) = train([*args, "--nbr-epochs=3", f"--load-model={tmp_path / 'half'}"])
+    expected = [epoch.training_cost for epoch in straight.repeats[0].epochs[2:]]
+    assert [epoch.training_cost for epoch in continued.repeats[0].epochs] == pytest.approx(expected, rel=1e-7)
+
+
+def test_the_optimizer_state_is_saved_beside_the_weights(saved):
+    path = saved["NLayers"][0]
+    config, state = read_optimizer_state(path)
+    assert config["name"] == "Adam" and config["options"]["learning_rate"] == 0.01
+    assert int(state["steps"]) == 4 * 5  # 4 epochs of 5 minibatches (168 training samples, 40 per minibatch)
+    assert {name.split("/")[0] for name in state} == {"steps", "first", "second"}
+    parameters = {param.name for param in rebuild_model(path)[0].parameters()}
+    assert {name.split("/", 1)[1] for name in state if name.startswith("first/")} == parameters
+    assert not any(name.startswith("__optimizer__") for name in read_checkpoint(path)[1])
+
+
+def test_another_optimizer_starts_afresh_with_a_warning(train, saved, caplog):
+    path = saved["NLayers"][0]
+    (again,) = train(["--model=NLayers", "--layers=7", "--optimizer=ExponentialDecay", "--nbr-epochs=1", f"--load-model={path}"])
+    assert again.repeats[0].epochs[0].dev_cost == pytest.approx(saved["NLayers"][2].repeats[0].final_dev_cost, abs=1e-12)
+    assert "the optimizer state saved there is Adam's; ExponentialDecay starts from a fresh state" in caplog.text
+
+
+def test_an_optimizer_state_that_does_not_fit_is_refused(saved, tmp_path):
+    path = saved["NLayers"][0]
+    model, config = rebuild_model(path)
+    optimizer = Registry().create("optimizer", "Adam", {})
+    optimizer.build(model.parameters()[:1])  # fewer parameters than the state was saved for
+    with pytest.raises(NnplugError, match=r"Adam state does not fit this model: unknown (first|second)/"):
+        load_optimizer_state(path, optimizer)
 
 
 @pytest.mark.parametrize("name", list(MODELS))

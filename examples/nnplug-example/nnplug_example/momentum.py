@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnplug import NnplugError, Optimizer, Parameter
+from nnplug.optimizer import check_state_names, parameter_arrays, restore_parameter_arrays
 
 
 class Momentum(Optimizer):
@@ -45,5 +46,11 @@ class Momentum(Optimizer):
             param.value += velocity
 
     def state(self) -> dict[str, np.ndarray]:
-        """The velocities, by parameter name."""
-        return {f"velocity/{p.name}": v for p, v in zip(self.parameters, self.velocities)}
+        """The velocities, by parameter name (checkpoints keep them to continue training)."""
+        return parameter_arrays("velocity", self.parameters, self.velocities)
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from saved velocities (after :meth:`build`)."""
+        owner = self.plugin_name or type(self).__name__
+        check_state_names(owner, state, {f"velocity/{p.name}" for p in self.parameters})
+        restore_parameter_arrays(owner, state, "velocity", self.parameters, self.velocities)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 from nnplug import NnplugError, Optimizer, Parameter
@@ -23,6 +24,7 @@ class TorchOptimizer(Optimizer):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.optimizer: torch.optim.Optimizer | None = None
+        self.parameters: list[Parameter] = []
 
     def create(self, groups: list[dict[str, Any]]) -> torch.optim.Optimizer:
         """The torch optimizer over parameter ``groups`` (subclasses choose the algorithm)."""
@@ -30,6 +32,7 @@ class TorchOptimizer(Optimizer):
 
     def build(self, parameters: list[Parameter]) -> None:
         """Attach to the torch tensors of ``parameters`` (refused for other engines' models)."""
+        self.parameters = list(parameters)
         tensors = [getattr(param, "tensor", None) for param in parameters]
         if any(not isinstance(t, torch.Tensor) for t in tensors):
             name = self.plugin_name or type(self).__name__
@@ -46,9 +49,39 @@ class TorchOptimizer(Optimizer):
         """One update from the gradients the model's backward left."""
         self.optimizer.step()
 
-    def state(self) -> dict[str, Any]:
-        """The torch optimizer's state dict (moments, step counts)."""
-        return self.optimizer.state_dict() if self.optimizer is not None else {}
+    def state(self) -> dict[str, np.ndarray]:
+        """The torch optimizer's per-tensor state (``exp_avg/<name>``, ``step/<name>``...) as numpy copies.
+
+        Hyper-parameters are not saved: they come from the options of the run that continues.
+        """
+        state: dict[str, np.ndarray] = {}
+        if self.optimizer is None:
+            return state
+        for param in self.parameters:
+            for key, value in self.optimizer.state.get(param.tensor, {}).items():
+                if isinstance(value, torch.Tensor):
+                    state[f"{key}/{param.name}"] = value.detach().cpu().numpy().copy()
+                elif value is not None:
+                    state[f"{key}/{param.name}"] = np.array(value)
+        return state
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Give the torch optimizer back its per-tensor state (after :meth:`build`)."""
+        owner = self.plugin_name or type(self).__name__
+        by_name = {param.name: param for param in self.parameters}
+        restored: dict[torch.Tensor, dict[str, torch.Tensor]] = {}
+        for key, value in state.items():
+            slot, _, name = key.partition("/")
+            param = by_name.get(name)
+            if param is None:
+                raise NnplugError(f"{owner} state {key} names no parameter of this model (saved for another model?)")
+            array = np.asarray(value)
+            if array.ndim and array.shape != tuple(param.tensor.shape):
+                raise NnplugError(f"{owner} state {key} has shape {array.shape}, the parameter {tuple(param.tensor.shape)}")
+            device = param.tensor.device if array.ndim else torch.device("cpu")  # step counters live on the CPU
+            restored.setdefault(param.tensor, {})[slot] = torch.tensor(array, device=device)
+        for tensor, slots in restored.items():
+            self.optimizer.state[tensor] = slots
 
 
 class AdamTorch(TorchOptimizer):

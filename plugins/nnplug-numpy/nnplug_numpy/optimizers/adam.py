@@ -1,12 +1,11 @@
 """Adam: adaptive moment estimation."""
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from nnplug.errors import NnplugError
 from nnplug.model import Parameter
+from nnplug.optimizer import check_state_names, parameter_arrays, restore_parameter_arrays
 from nnplug_numpy.optimizers.numpy_optimizer import NumpyOptimizer
 
 
@@ -75,10 +74,15 @@ class Adam(NumpyOptimizer):
         buffer *= learning_rate / self.first_correction
         param.value -= buffer
 
-    def state(self) -> dict[str, Any]:
-        """Step count and both moments of every parameter."""
-        return {
-            "steps": self.steps,
-            "first": {p.name: m.copy() for p, m in zip(self.parameters, self.first)},
-            "second": {p.name: v.copy() for p, v in zip(self.parameters, self.second)},
-        }
+    def state(self) -> dict[str, np.ndarray]:
+        """Step count and both moments of every parameter (``steps``, ``first/<name>``, ``second/<name>``)."""
+        return {"steps": np.array(self.steps), **parameter_arrays("first", self.parameters, self.first), **parameter_arrays("second", self.parameters, self.second)}
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from a saved step count and moments (after :meth:`build`)."""
+        owner = self.plugin_name or type(self).__name__
+        names = {"steps"} | {f"{moment}/{param.name}" for moment in ("first", "second") for param in self.parameters}
+        check_state_names(owner, state, names)
+        restore_parameter_arrays(owner, state, "first", self.parameters, self.first)
+        restore_parameter_arrays(owner, state, "second", self.parameters, self.second)
+        self.steps = int(state["steps"])
