@@ -22,7 +22,7 @@ def test_training_learns_and_reports_every_epoch(toy_registry):
     assert repeat.epochs[-1].training_cost < repeat.epochs[0].training_cost
     assert repeat.final_dev_accuracy == 1.0
     assert np.sum(repeat.confusion_matrix) == 18  # 15% of 120 samples on dev
-    assert result.config["plugins"]["optimizer"]["options"] == {"learning_rate": 0.5, "weight_decay": 0.0}
+    assert result.config["plugins"]["optimizer"]["options"] == {"learning_rate": 0.5, "weight_decay": 0.0, "ascent": False}
 
 
 def test_dev_is_evaluated_before_training_in_each_epoch(toy_registry):
