@@ -9,6 +9,7 @@ from nnplug.accuracy import Accuracy
 from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch
 from nnplug.errors import NnplugError
 from nnplug.image_backend import ImageBackend
+from nnplug.inference_engine import InferenceEngine, InferenceRequest
 from nnplug.loss import Loss
 from nnplug.model import LayerObserver, Model, Parameter
 from nnplug.optimizer import Optimizer
@@ -20,6 +21,8 @@ __all__ = [
     "Accuracy",
     "DataLoader",
     "ImageBackend",
+    "InferenceEngine",
+    "InferenceRequest",
     "LayerObserver",
     "Loss",
     "Minibatch",

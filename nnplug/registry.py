@@ -37,6 +37,14 @@ class Kind:
     title: str
     #: whether ``bin/train`` selects plugins of this kind (its options show in ``--help``).
     trained: bool = True
+    #: the command whose ``--option`` selects the plugin, when it is not ``bin/train`` (listings show it).
+    command: str = ""
+
+    @property
+    def selected_with(self) -> str:
+        """How a user selects a plugin of this kind: ``--model``, ``bin/infer --inference-engine``."""
+        flag = "--" + self.option.replace("_", "-")
+        return f"{self.command} {flag}" if self.command else flag
 
     def base_class(self) -> type:
         """Import and return the kind's base class."""
@@ -52,7 +60,11 @@ KINDS: dict[str, Kind] = {
         Kind("optimizer", "nnplug.optimizers", "nnplug.optimizer:Optimizer", "optimizer", "Adam", "Optimizer"),
         Kind("loss", "nnplug.losses", "nnplug.loss:Loss", "loss", "CrossEntropy", "Loss"),
         Kind("accuracy", "nnplug.accuracies", "nnplug.accuracy:Accuracy", "accuracy", "ClassesNumpy", "Accuracy"),
-        Kind("image_backend", "nnplug.image_backends", "nnplug.image_backend:ImageBackend", "image_backend", "Vips", "Image backend", trained=False),
+        Kind("image_backend", "nnplug.image_backends", "nnplug.image_backend:ImageBackend", "image_backend", "Vips", "Image backend", trained=False, command="bin/infer"),
+        Kind(
+            "inference_engine", "nnplug.inference_engines", "nnplug.inference_engine:InferenceEngine", "inference_engine", "OnnxRuntime",
+            "Inference engine", trained=False, command="bin/infer",
+        ),
     )
 }
 

@@ -1,8 +1,9 @@
 """``bin/infer``: run a trained or downloaded model over images (segmentation or classification).
 
-A thin command: it parses options, creates the image backend plugin and hands a request to the
-inference engine found through the ``nnplug.inference_engines`` entry-point group (ONNX Runtime,
-from the nnplug-onnxruntime distribution). Nothing heavy is imported until the command runs.
+A thin command: it parses options into an :class:`~nnplug.inference_engine.InferenceRequest`,
+creates the image backend and inference engine plugins through the registry (``--image-backend``,
+``--inference-engine``; ONNX Runtime by default, from the nnplug-onnxruntime distribution) and
+prints what the engine's run describes. Nothing heavy is imported until the command runs.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from typing import Any
 import click
 
 from nnplug.cli.errors import run_guarded, wants_debug
-from nnplug.errors import NnplugError
+from nnplug.registry import KINDS
 
-ENGINE_GROUP = "nnplug.inference_engines"
-DEFAULT_ENGINE = "OnnxRuntime"
+ENGINE = KINDS["inference_engine"]
+BACKEND = KINDS["image_backend"]
 
 EPILOG = """\b
 Outputs (segmentation), under --output-dir (default inference/<model>/), per image NAME:
@@ -52,7 +53,7 @@ def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
 @click.option("--checkpoint", type=click.Path(path_type=Path, dir_okay=False), help="a model saved by bin/train, to classify images with.")
 @click.option("--datasets-path", type=click.Path(path_type=Path, file_okay=False), default=Path("datasets"), show_default=True,
               help="folder where dataset names are looked up.")
-@click.option("--image-backend", default="Vips", show_default=True, help="image backend plugin that reads, resizes and writes images (Vips, ImageMagick).")
+@click.option("--image-backend", default=BACKEND.default, show_default=True, help="image backend plugin that reads, resizes and writes images (Vips, ImageMagick).")
 @click.option("--resize", default="320,320", show_default=True, callback=_size, metavar="W,H", help="size the images are resized to for the model.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True, help="images per model run (a model with a fixed batch size uses its own).")
 @click.option("--providers", default="CPUExecutionProvider", show_default=True, callback=_names, metavar="P1,P2",
@@ -66,7 +67,8 @@ def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
 @click.option("--labels", default="", callback=_names, metavar="L1,L2,...",
               help="class names in the model's output order (classification). [default: the checkpoint's, else the sorted class folders]")
 @click.option("--progress", type=click.BOOL, is_flag=False, flag_value=True, default=True, metavar="true|false", help="show a progress bar on a terminal.")
-@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=f"inference engine (entry-point group {ENGINE_GROUP}).")
+@click.option("--inference-engine", "--engine", "inference_engine", default=ENGINE.default, show_default=True, metavar="NAME",
+              help=f"inference engine plugin that runs the model (entry points {ENGINE.group}; nnplug plugins lists them).")
 @click.option("--debug", is_flag=True, help="show tracebacks of errors.")
 def infer(**options: Any) -> None:
     """Segment images (default) or classify them with an ONNX model or a bin/train checkpoint.
@@ -98,43 +100,25 @@ def invoke(args: list[str], registry: Any = None) -> int:
     return run_guarded(lambda: infer.main(args, prog_name="infer", standalone_mode=False, obj=holder), "infer", wants_debug(args))
 
 
-def load_engine(name: str) -> type:
-    """The inference engine class registered under ``name``.
-
-    Raises:
-        NnplugError: no such engine, or it fails to import.
-    """
-    import importlib.metadata
-
-    found = [entry for entry in importlib.metadata.entry_points(group=ENGINE_GROUP) if entry.name == name]
-    if not found:
-        available = ", ".join(sorted({e.name for e in importlib.metadata.entry_points(group=ENGINE_GROUP)})) or "none installed"
-        raise NnplugError(f"unknown inference engine {name!r} (available: {available})")
-    try:
-        return found[0].load()
-    except Exception as err:
-        raise NnplugError(f"inference engine {name!r} failed to load: {type(err).__name__}: {err}") from err
-
-
 def run_inference(options: dict[str, Any], registry: Any = None) -> list[str]:
     """Run ``bin/infer`` with parsed ``options``; return the summary lines.
 
     Args:
         options: the click parameters of :func:`infer`.
-        registry: the plugin registry to create the image backend from (tests add their own).
+        registry: the plugin registry to create the image backend and the engine from (tests add their own).
     """
+    from nnplug.inference_engine import InferenceRequest
     from nnplug.registry import Registry
 
     options = dict(options)
     options.pop("debug", None)
-    engine_name = options.pop("engine")
+    engine_name = options.pop("inference_engine")
     backend_name = options.pop("image_backend")
     options["inputs"] = [*options.pop("inputs"), *options.pop("datasets")]
-    engine_class = load_engine(engine_name)
     registry = registry or Registry()
-    backend = registry.create("image_backend", backend_name, {})
-    request = engine_class.request_type(**options)
-    return engine_class(request, backend, registry).run().describe()
+    engine = registry.create(ENGINE.name, engine_name, {})
+    backend = registry.create(BACKEND.name, backend_name, {})
+    return engine.run(InferenceRequest(**options), backend, registry).describe()
 
 
 def main() -> None:

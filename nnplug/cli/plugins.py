@@ -13,7 +13,7 @@ def format_plugins(registry: Registry) -> str:
     lines = []
     for kind, plugins in registry.plugins.items():
         title = KINDS[kind]
-        lines.append(f"{title.title} plugins (--{title.option.replace('_', '-')}, entry points {title.group}):")
+        lines.append(f"{title.title} plugins ({title.selected_with}, entry points {title.group}):")
         if not plugins:
             lines.append("  (none installed)")
         width = max((len(n) for n in plugins), default=0)

@@ -20,6 +20,7 @@ from nnplug.testing.accuracy_contract import check_accuracy
 from nnplug.testing.data_loader_contract import check_data_loader
 from nnplug.testing.image_backend_contract import check_image_backend
 from nnplug.testing.image_dataset import make_image_dataset
+from nnplug.testing.inference_engine_contract import check_inference_engine
 from nnplug.testing.loss_contract import check_loss
 from nnplug.testing.model_contract import check_model
 from nnplug.testing.optimizer_contract import check_optimizer
@@ -31,6 +32,7 @@ __all__ = [
     "check_data_loader",
     "check_declaration",
     "check_image_backend",
+    "check_inference_engine",
     "check_loss",
     "check_model",
     "check_optimizer",

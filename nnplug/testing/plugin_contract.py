@@ -7,6 +7,7 @@ from nnplug.registry import KINDS, Registry
 from nnplug.testing.accuracy_contract import check_accuracy
 from nnplug.testing.data_loader_contract import check_data_loader
 from nnplug.testing.image_backend_contract import check_image_backend
+from nnplug.testing.inference_engine_contract import check_inference_engine
 from nnplug.testing.loss_contract import check_loss
 from nnplug.testing.model_contract import check_model
 from nnplug.testing.optimizer_contract import check_optimizer
@@ -19,6 +20,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "loss": check_loss,
     "accuracy": check_accuracy,
     "image_backend": check_image_backend,
+    "inference_engine": check_inference_engine,
 }
 
 
@@ -60,7 +62,8 @@ def check_plugin(
     :func:`check_declaration`.
 
     Args:
-        kind: ``"model"``, ``"optimizer"``, ``"loss"``, ``"accuracy"``, ``"data_loader"`` or ``"image_backend"``.
+        kind: a kind of ``nnplug.registry.KINDS``: ``"model"``, ``"optimizer"``, ``"loss"``, ``"accuracy"``,
+            ``"data_loader"``, ``"image_backend"`` or ``"inference_engine"``.
         name: the entry-point name.
         options: the plugin's constructor options.
         registry: where to find it (default: the installed plugins).

@@ -63,6 +63,20 @@ def test_plugins_command_lists_kind_name_distribution_and_description():
             assert f"[{info.distribution} {info.version}]" in line
 
 
+def test_inference_engines_are_listed_but_not_trained():
+    title = "Inference engine plugins (bin/infer --inference-engine, entry points nnplug.inference_engines):"
+    for command in ([sys.executable, "-c", "from nnplug.cli.main import main; main()", "plugins"], [str(ROOT / "bin" / "train"), "--list-plugins"]):
+        listing = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert listing.returncode == 0, listing.stderr
+        lines = listing.stdout.splitlines()
+        assert title in lines
+        engine = lines[lines.index(title) + 1]
+        assert engine.split()[0] == "OnnxRuntime" and "[nnplug-onnxruntime " in engine and "(default)" in engine
+        assert "inference on ONNX Runtime" in engine
+    help_text = run("--help").stdout
+    assert "OnnxRuntime" not in help_text and "--inference-engine" not in help_text
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

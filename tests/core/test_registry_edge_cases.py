@@ -190,11 +190,12 @@ def test_package_init_raising_breaks_only_its_own_plugins(site: Path) -> None:
     [
         ("optimizer", "edge_wrong.plugins:NotAPlugin", "nnplug.optimizer.Optimizer"),
         ("model", "edge_wrong.plugins:Silent", "nnplug.model.Model"),
+        ("inference_engine", "edge_wrong.plugins:Plain", "nnplug.inference_engine.InferenceEngine"),
     ],
-    ids=["plain-class", "other-kind"],
+    ids=["plain-class", "other-kind", "inference-engine"],
 )
 def test_class_not_subclassing_its_kind_base_is_refused(site: Path, kind: str, target: str, base: str) -> None:
-    group = {"optimizer": "nnplug.optimizers", "model": "nnplug.models"}[kind]
+    group = {"optimizer": "nnplug.optimizers", "model": "nnplug.models", "inference_engine": "nnplug.inference_engines"}[kind]
     source = GOOD_MODULE + '''
 
 class NotAPlugin:
@@ -227,3 +228,51 @@ def test_command_line_lists_broken_and_conflicting_plugins_and_refuses_them(tmp_
     assert chosen.returncode == 2
     assert len(chosen.stderr.strip().splitlines()) == 1
     assert "edge-cli-a" in chosen.stderr and "edge-cli-b" in chosen.stderr
+
+
+ENGINE_MODULE = '''
+from nnplug import InferenceEngine
+
+
+class Tally:
+    """What EdgeTally saw."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def describe(self):
+        return self.lines
+
+
+class EdgeTally(InferenceEngine):
+    """Counts the inputs bin/infer hands over (a third-party inference engine)."""
+
+    def run(self, request, image_backend, registry=None):
+        return Tally([f"EdgeTally saw {len(request.inputs)} input(s) with {type(image_backend).__name__}"])
+'''
+
+
+@pytest.mark.slow
+def test_installed_inference_engine_is_listed_and_selected_by_bin_infer(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_distribution(site, "edge-engine", {"nnplug.inference_engines": {"EdgeTally": "edge_engine.tally:EdgeTally"}}, {"edge_engine/__init__.py": "", "edge_engine/tally.py": ENGINE_MODULE})
+    for dist, package in (("edge-engine-a", "edge_engine_a"), ("edge-engine-b", "edge_engine_b")):
+        write_distribution(site, dist, {"nnplug.inference_engines": {"EdgeTwin": f"{package}.tally:EdgeTally"}}, {f"{package}/__init__.py": "", f"{package}/tally.py": ENGINE_MODULE})
+    write_distribution(site, "edge-engine-broken", {"nnplug.inference_engines": {"EdgeGone": "edge_engine_missing.tally:EdgeTally"}}, {})
+    env = {**os.environ, "PYTHONPATH": str(site)}
+
+    def infer(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(ROOT / "bin" / "infer"), *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+
+    listing = subprocess.run([str(ROOT / ".venv" / "bin" / "nnplug"), "plugins"], capture_output=True, text=True, env=env, timeout=120)
+    assert listing.returncode == 0, listing.stderr
+    tally = next(line for line in listing.stdout.splitlines() if line.strip().startswith("EdgeTally "))
+    assert "[edge-engine 1.0]" in tally and "Counts the inputs bin/infer hands over" in tally
+    chosen = infer("--inference-engine=EdgeTally", "--image-backend=Vips", "a.png", "b.png")
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.strip() == "EdgeTally saw 2 input(s) with Vips"
+    for name, reason in (("EdgeTwin", "registered by several distributions (edge-engine-"), ("EdgeGone", "is broken: cannot locate")):
+        refused = infer(f"--inference-engine={name}")
+        assert refused.returncode == 2
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert f"infer: error: inference engine '{name}'" in refused.stderr and reason in refused.stderr

@@ -1,4 +1,4 @@
-"""bin/infer --help is fast: it imports no backend; the engine is found through its entry point."""
+"""bin/infer --help is fast: it imports no backend; the engine is a plugin found through the registry."""
 from __future__ import annotations
 
 import subprocess
@@ -19,6 +19,7 @@ def test_help_imports_no_heavy_module():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "--onnx-model" in done.stdout and "--image-backend" in done.stdout and "skipped with a warning" in done.stdout
+    assert "--inference-engine" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
@@ -30,6 +31,6 @@ def test_help_through_bin_infer_and_nnplug_infer():
 
 
 def test_unknown_engine_lists_the_installed_ones(run_infer):
-    outcome = run_infer("--engine=Nope")
+    outcome = run_infer("--inference-engine=Nope")
     assert outcome.status == 2
     assert outcome.err.strip() == "infer: error: unknown inference engine 'Nope' (available: OnnxRuntime)"

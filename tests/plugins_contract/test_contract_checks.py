@@ -1,6 +1,8 @@
 """The contract checks themselves: they pass sound toy plugins and name what is wrong in broken ones."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -9,7 +11,15 @@ import pytest
 import nnplug
 from nnplug.arrays import ArrayDataLoader
 from nnplug.registry import KINDS, Registry
-from nnplug.testing import check_accuracy, check_data_loader, check_loss, check_model, check_optimizer, check_plugin
+from nnplug.testing import (
+    check_accuracy,
+    check_data_loader,
+    check_inference_engine,
+    check_loss,
+    check_model,
+    check_optimizer,
+    check_plugin,
+)
 
 
 # -- models -----------------------------------------------------------------------------------
@@ -301,6 +311,106 @@ class Fickle(Blobs):
             yield minibatch
 
 
+# -- inference engines ------------------------------------------------------------------------
+class PillowBackend(nnplug.ImageBackend):
+    """Reads and writes images with Pillow (the engines below need a backend without libvips)."""
+
+    def read_rgb(self, path):
+        from PIL import Image
+
+        try:
+            with Image.open(path) as image:
+                return np.asarray(image.convert("RGB"))
+        except OSError as err:
+            raise nnplug.NnplugError(f"cannot read image {path}: {err}") from None
+
+    def resize(self, pixels, width, height):
+        from PIL import Image
+
+        return np.asarray(Image.fromarray(pixels).resize((width, height)))
+
+    def write_png(self, path, pixels):
+        from PIL import Image
+
+        Image.fromarray(pixels).save(path, format="PNG")
+
+
+@dataclass
+class MeanColours:
+    """The result of MeanColour: one line per image."""
+
+    means: dict[str, tuple[float, ...]]
+
+    def describe(self) -> list[str]:
+        return [f"{name}: {mean}" for name, mean in self.means.items()]
+
+
+class MeanColour(nnplug.InferenceEngine):
+    """Writes the mean colour of each readable input image to means.csv (a sound engine)."""
+
+    def run(self, request, image_backend, registry=None):
+        means = {}
+        for argument in request.inputs:
+            path = Path(argument)
+            for image in sorted(path.rglob("*.png")) if path.is_dir() else [path]:
+                try:
+                    means[image.name] = tuple(image_backend.read_rgb(image).mean(axis=(0, 1)).round(1))
+                except nnplug.NnplugError:
+                    continue
+        if not means:
+            raise nnplug.NnplugError(f"no readable image among {', '.join(request.inputs)}")
+        self.write(request.output_folder, means)
+        return MeanColours(means)
+
+    @staticmethod
+    def write(folder: Path, means: dict[str, tuple[float, ...]]) -> None:
+        folder.mkdir(parents=True)
+        (folder / "means.csv").write_text("".join(f"{name},{mean}\n" for name, mean in means.items()))
+
+
+class EagerFolder(MeanColour):
+    """Creates its output folder before it knows whether the run succeeds."""
+
+    def run(self, request, image_backend, registry=None):
+        request.output_folder.mkdir(parents=True)
+        return super().run(request, image_backend, registry)
+
+    @staticmethod
+    def write(folder: Path, means: dict[str, tuple[float, ...]]) -> None:
+        (folder / "means.csv").write_text(str(means))
+
+
+class CrashesOnText(MeanColour):
+    """Lets the backend's error on a text file escape as a bug, not a user error."""
+
+    def run(self, request, image_backend, registry=None):
+        for argument in request.inputs:
+            if not Path(argument).is_dir() and Path(argument).read_bytes().startswith(b"not"):
+                raise ValueError(f"bad magic in {argument}")
+        return super().run(request, image_backend, registry)
+
+
+class SucceedsOnNothing(MeanColour):
+    """Returns an empty result when nothing could be read."""
+
+    def run(self, request, image_backend, registry=None):
+        try:
+            return super().run(request, image_backend, registry)
+        except nnplug.NnplugError:
+            return MeanColours({})
+
+
+class SummaryAsText(MeanColour):
+    """Returns its summary as one string."""
+
+    def run(self, request, image_backend, registry=None):
+        result = super().run(request, image_backend, registry)
+        result.describe = lambda: "\n".join(MeanColours.describe(result))
+        return result
+
+
+ENGINE_CHECK = {"request": nnplug.InferenceRequest(), "image_backend": PillowBackend()}
+
 SOUND: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
     (check_model, Softmax, {}),
     (check_model, TorchLinear, {}),
@@ -308,6 +418,7 @@ SOUND: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
     (check_loss, MSE, {}),
     (check_accuracy, Argmax, {}),
     (check_data_loader, Blobs, {"expected_samples": 30, "expected_labels": ["a", "b", "c"]}),
+    (check_inference_engine, MeanColour, ENGINE_CHECK),
 ]
 
 BROKEN: list[tuple[Callable[..., None], Any, dict[str, Any], str]] = [
@@ -335,6 +446,10 @@ BROKEN: list[tuple[Callable[..., None], Any, dict[str, Any], str]] = [
     (check_data_loader, Lazy, {}, "same order at epochs 1 and 2"),
     (check_data_loader, Forgetful, {}, "the test minibatches hold 0 samples, size() says"),
     (check_data_loader, Fickle, {}, "changes label between epochs 1 and 2"),
+    (check_inference_engine, EagerFolder, ENGINE_CHECK, "inference engine EagerFolder: a failed run must write nothing"),
+    (check_inference_engine, CrashesOnText, ENGINE_CHECK, "must raise NnplugError (one line for the user), not ValueError: bad magic"),
+    (check_inference_engine, SucceedsOnNothing, ENGINE_CHECK, "a run whose only input is not an image must fail with NnplugError"),
+    (check_inference_engine, SummaryAsText, ENGINE_CHECK, "describe() is a non-empty list of one-line strings"),
 ]
 
 
@@ -371,3 +486,15 @@ def test_check_plugin_runs_the_kind_check_on_a_registered_plugin() -> None:
         check_plugin("loss", "NotALoss", registry=registry)
     with pytest.raises(AssertionError, match="loss 'Missing' cannot be loaded: unknown loss"):
         check_plugin("loss", "Missing", registry=registry)
+
+
+def test_check_plugin_runs_the_inference_engine_check_on_a_registered_engine() -> None:
+    registry = Registry({kind: {} for kind in KINDS})
+    registry.add("inference_engine", "MeanColour", MeanColour)
+    registry.add("inference_engine", "Eager", EagerFolder)
+    registry.add("inference_engine", "NotAnEngine", PillowBackend)
+    check_plugin("inference_engine", "MeanColour", registry=registry, **ENGINE_CHECK)
+    with pytest.raises(AssertionError, match="inference engine Eager: a failed run must write nothing"):
+        check_plugin("inference_engine", "Eager", registry=registry, **ENGINE_CHECK)
+    with pytest.raises(AssertionError, match="inference engine 'NotAnEngine' cannot be loaded: .*not a subclass of nnplug.inference_engine.InferenceEngine"):
+        check_plugin("inference_engine", "NotAnEngine", registry=registry, **ENGINE_CHECK)

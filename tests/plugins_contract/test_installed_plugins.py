@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from nnplug.inference_engine import InferenceRequest
 from nnplug.registry import KINDS, Registry
 from nnplug.testing import check_declaration, check_plugin, make_image_dataset
 from nnplug.testing.engines import engine_of
@@ -31,6 +32,9 @@ MODEL_SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 #: optimizers that only update their own engine's models get the parameters of this model.
 ENGINE_MODEL = {"torch": "NLayersTorch"}
+#: inference engines and a request they can run: OnnxRuntime segments with the repository's
+#: models/blobnet.onnx (no figures: matplotlib is slow). Other engines get the failure checks only.
+ENGINE_REQUESTS = {"OnnxRuntime": InferenceRequest(models_path=ROOT / "models", figures=False)}
 #: the tiny dataset data loaders read: 3 classes of 8 noisy 8x8 images.
 CLASSES, PER_CLASS = ["red", "green", "blue"], 8
 #: data loader options set when the loader has them (small images, one worker: fast and quiet).
@@ -56,6 +60,8 @@ def contract_arguments(kind: str, name: str, datasets_path: Path) -> tuple[dict[
         return MODEL_SETTINGS[name]
     if kind == "model" and name in MODEL_LOSS:
         return {}, {"loss": REGISTRY.create("loss", MODEL_LOSS[name], {})}
+    if kind == "inference_engine" and name in ENGINE_REQUESTS:
+        return {}, {"request": ENGINE_REQUESTS[name]}
     if kind == "optimizer":
         engine = engine_of(REGISTRY.load(kind, name))
         if engine in ENGINE_MODEL:

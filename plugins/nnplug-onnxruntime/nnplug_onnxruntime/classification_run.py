@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from nnplug import NnplugError
+from nnplug.inference_engine import InferenceRequest
 from nnplug_onnxruntime import inputs as input_files
 from nnplug_onnxruntime.batching import chunks, effective_batch_size
 from nnplug_onnxruntime.decoding import Skipped
 from nnplug_onnxruntime.inputs import ImageInput
-from nnplug_onnxruntime.request import InferenceRequest
 from nnplug_onnxruntime.staging import StagedOutputs
 from nnplug_onnxruntime.timings import StageTimes
 

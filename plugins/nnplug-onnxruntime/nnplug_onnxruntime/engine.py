@@ -1,4 +1,4 @@
-"""``bin/infer`` on ONNX Runtime: the entry point the CLI loads (group ``nnplug.inference_engines``).
+"""``bin/infer`` on ONNX Runtime: the inference engine plugin ``OnnxRuntime`` (group ``nnplug.inference_engines``).
 
 Everything a user can get wrong is checked before any output is written (model file, model
 inputs, input images, output folder); outputs go through a staging folder so a failed run
@@ -14,9 +14,9 @@ from typing import Any
 
 from nnplug import NnplugError
 from nnplug.image_backend import ImageBackend
+from nnplug.inference_engine import DEFAULT_SEGMENTATION_DATASET, InferenceEngine, InferenceRequest
 from nnplug_onnxruntime import inputs as input_files
 from nnplug_onnxruntime.model_file import locate_model
-from nnplug_onnxruntime.request import DEFAULT_SEGMENTATION_DATASET, InferenceRequest
 from nnplug_onnxruntime.session import OrtSession
 from nnplug_onnxruntime.staging import StagedOutputs
 from nnplug_onnxruntime.timings import StageTimes
@@ -77,45 +77,35 @@ def progress_bar(total: int, enabled: bool):
     return tqdm(total=total, unit="image", desc="infer", disable=None if enabled else True, leave=False)
 
 
-class OnnxRuntimeInference:
+class OnnxRuntimeInference(InferenceEngine):
     """Segmentation (U2-Net conventions) and classification inference on ONNX Runtime.
 
-    Args:
-        request: the options of the run.
-        image_backend: the image backend that reads, resizes and writes images.
-        registry: the installed plugins (to rebuild a checkpoint's model and data loader).
+    Runs ONNX models (``--onnx-model``) on the execution providers of ``--providers``; a
+    ``bin/train`` checkpoint (``--checkpoint``) is rebuilt with its own model and data loader plugins.
     """
 
-    #: the options the CLI fills in.
-    request_type = InferenceRequest
-
-    def __init__(self, request: InferenceRequest, image_backend: ImageBackend, registry: Any = None) -> None:
-        self.request = request
-        self.backend = image_backend
-        self.registry = registry
-
-    def run(self) -> InferenceResult:
-        """Run the requested task.
+    def run(self, request: InferenceRequest, image_backend: ImageBackend, registry: Any = None) -> InferenceResult:
+        """Run the requested task: classification with a checkpoint or ``--task=classification``, else segmentation.
 
         Raises:
             NnplugError: bad model, bad input, unwritable output folder, or no readable image.
         """
-        if self.request.task == "classification" or self.request.checkpoint is not None:
+        if request.task == "classification" or request.checkpoint is not None:
             from nnplug_onnxruntime.classification_run import run_classification
 
-            return run_classification(self.request, self.backend, self.registry)
-        return self._segment()
+            return run_classification(request, image_backend, registry)
+        return self._segment(request, image_backend)
 
-    def _open(self, name: str) -> OrtSession:
-        path = locate_model(name, self.request.models_path)
-        return OrtSession(path, self.request.providers, self.request.threads)
+    @staticmethod
+    def _open(name: str, request: InferenceRequest) -> OrtSession:
+        path = locate_model(name, request.models_path)
+        return OrtSession(path, request.providers, request.threads)
 
-    def _segment(self) -> InferenceResult:
+    def _segment(self, request: InferenceRequest, image_backend: ImageBackend) -> InferenceResult:
         from nnplug_onnxruntime.segmentation import Segmenter
 
-        request = self.request
-        session = self._open(request.model_name)
-        segmenter = Segmenter(session, self.backend, request.resize, request.batch_size, request.figures, request.display)
+        session = self._open(request.model_name, request)
+        segmenter = Segmenter(session, image_backend, request.resize, request.batch_size, request.figures, request.display)
         images = input_files.collect(request.inputs or [DEFAULT_SEGMENTATION_DATASET], request.datasets_path)
         folder = request.output_folder
         started = time.perf_counter()
