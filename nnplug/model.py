@@ -37,7 +37,18 @@ class Parameter:
 
 
 class LayerObserver(Protocol):
-    """Watches every layer's passes: instability checks, profiling and debug logs use it."""
+    """Watches every layer's passes: instability checks, profiling and debug logs use it.
+
+    Two optional hooks, called only on observers that define them (profiling does), by engines
+    that compute a layer's parameter gradients as a step of their own (numpy), inside that
+    layer's backward pass (between ``before_backward`` and ``after_backward``):
+
+    - ``before_parameter_gradients(layer: str)``: ``layer`` starts filling its parameters' ``grad``;
+    - ``after_parameter_gradients(layer: str)``: it is done.
+
+    Layers without parameters have no such step; engines computing both gradients in one pass
+    (torch's autograd) never call them.
+    """
 
     def before_forward(self, layer: str) -> None:
         """Called when ``layer`` starts its forward pass."""

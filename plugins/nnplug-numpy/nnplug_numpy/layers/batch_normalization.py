@@ -59,18 +59,18 @@ class BatchNormalization(Layer):
         output += self.beta.value
         return output
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
-        """dgamma = Σ g·x̂, dbeta = Σ g, dx = (inverse_std / N)·(N·dx̂ − Σ dx̂ − x̂·Σ dx̂·x̂), dx̂ = g·gamma."""
-        x_hat = self.x_hat
-        np.einsum("ij,ij->j", gradient, x_hat, out=self.gamma.grad)
+    def backward_parameters(self, gradient: np.ndarray) -> None:
+        """dgamma = Σ g·x̂, dbeta = Σ g."""
+        np.einsum("ij,ij->j", gradient, self.x_hat, out=self.gamma.grad)
         np.sum(gradient, axis=0, out=self.beta.grad)
-        if not input_gradient:
-            return None
-        # with dx̂ = g·gamma: Σ dx̂ = gamma·dbeta and Σ dx̂·x̂ = gamma·dgamma
+
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
+        """dx = (inverse_std / N)·(N·dx̂ − Σ dx̂ − x̂·Σ dx̂·x̂), dx̂ = g·gamma."""
+        # with dx̂ = g·gamma: Σ dx̂ = gamma·dbeta and Σ dx̂·x̂ = gamma·dgamma, already in the grads
         scale = self.gamma.value * self.inverse_std
         n = len(gradient)
         dx = gradient - (self.beta.grad / n)
-        dx -= x_hat * (self.gamma.grad / n)
+        dx -= self.x_hat * (self.gamma.grad / n)
         dx *= scale
         return dx
 

@@ -40,12 +40,15 @@ class Dense(Layer):
             output += self.b.value
         return output
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
-        """dW = xᵀ·g, db = Σ g, dx = g·Wᵀ."""
+    def backward_parameters(self, gradient: np.ndarray) -> None:
+        """dW = xᵀ·g, db = Σ g."""
         np.matmul(self.x.T, gradient, out=self.W.grad)
         if self.b is not None:
             np.sum(gradient, axis=0, out=self.b.grad)
-        return gradient @ self.W.value.T if input_gradient else None
+
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
+        """dx = g·Wᵀ."""
+        return gradient @ self.W.value.T
 
     def output_after_change(
         self, parameter: Parameter, index: tuple[int, ...], delta: float, x: np.ndarray, output: np.ndarray

@@ -32,8 +32,6 @@ class Dropout(Layer):
             self.mask = (self.rng.random(x.shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
         return x * self.mask
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
         """``g * mask``: dropped activations get no gradient."""
-        if not input_gradient:
-            return None
         return gradient if self.rate == 0.0 else gradient * self.mask

@@ -9,7 +9,8 @@ from nnplug.model import Parameter
 
 
 class Layer:
-    """One step of a numpy model; ``forward`` and ``backward`` sit side by side in each subclass.
+    """One step of a numpy model; ``forward`` and the two halves of ``backward`` sit side by side
+    in each subclass: ``backward_parameters`` (dCost/dW...) and ``backward_input`` (dCost/dInput).
 
     Life cycle: the model creates the layer, then :meth:`build` links it to its input size
     (that is where parameters are created and named), then calls ``forward`` (which caches what
@@ -54,8 +55,19 @@ class Layer:
     def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
         """Fill the parameters' ``grad`` from dCost/dOutput; return dCost/dInput.
 
-        ``input_gradient=False`` (the first layer) skips computing dCost/dInput and returns None.
+        The two steps are :meth:`backward_parameters` then :meth:`backward_input` (the model runs
+        them one by one when profiling times them apart). ``input_gradient=False`` (the first
+        layer) skips computing dCost/dInput and returns None.
         """
+        self.backward_parameters(gradient)
+        return self.backward_input(gradient) if input_gradient else None
+
+    def backward_parameters(self, gradient: np.ndarray) -> None:
+        """Fill the parameters' ``grad`` from dCost/dOutput (layers without parameters: nothing)."""
+
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
+        """Return dCost/dInput from dCost/dOutput; runs after :meth:`backward_parameters`, whose
+        results it may reuse."""
         raise NotImplementedError
 
     def output_after_change(

@@ -22,6 +22,6 @@ class LeakyReLU(Layer):
         self.local_slope = np.where(x > 0, self.dtype.type(1.0), self.dtype.type(self.slope))
         return x * self.local_slope
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
         """``g * local_slope``."""
-        return gradient * self.local_slope if input_gradient else None
+        return gradient * self.local_slope

@@ -14,6 +14,6 @@ class ReLU(Layer):
         self.positive = x > 0
         return x * self.positive
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
         """The gradient flows only where the input was positive."""
-        return gradient * self.positive if input_gradient else None
+        return gradient * self.positive

@@ -14,6 +14,6 @@ class Sigmoid(Layer):
         self.output = 0.5 * (1.0 + np.tanh(0.5 * x))
         return self.output
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
         """``g * a * (1 − a)``."""
-        return gradient * self.output * (1.0 - self.output) if input_gradient else None
+        return gradient * self.output * (1.0 - self.output)

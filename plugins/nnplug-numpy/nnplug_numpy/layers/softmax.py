@@ -17,10 +17,8 @@ class Softmax(Layer):
         self.output = output
         return output
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
         """Full Jacobian-vector product: ``a * (g − Σ g·a)`` per row (no cross-entropy shortcut)."""
-        if not input_gradient:
-            return None
         a = self.output
         dot = np.einsum("ij,ij->i", gradient, a)[:, None]
         result = gradient - dot

@@ -14,6 +14,6 @@ class Tanh(Layer):
         self.output = np.tanh(x)
         return self.output
 
-    def backward(self, gradient: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+    def backward_input(self, gradient: np.ndarray) -> np.ndarray:
         """``g * (1 − a²)``."""
-        return gradient * (1.0 - self.output * self.output) if input_gradient else None
+        return gradient * (1.0 - self.output * self.output)

@@ -101,17 +101,42 @@ class NumpyModel(Model):
         self.backward_from(len(self.layers) - 1, gradient)
 
     def backward_from(self, position: int, gradient: np.ndarray) -> None:
-        """Back-propagate dCost/dOutput of layer ``position`` down to the first layer."""
+        """Back-propagate dCost/dOutput of layer ``position`` down to the first layer.
+
+        Observers defining ``before_parameter_gradients`` (profiling) see each layer's parameter
+        gradients as a step of its own inside the layer's backward pass.
+        """
         observers = self.layer_observers
+        timers = [o for o in observers if hasattr(o, "before_parameter_gradients")]
         for index in range(position, -1, -1):
             layer = self.layers[index]
             if observers:
                 for observer in observers:
                     observer.before_backward(layer.name)
-            gradient = layer.backward(gradient, input_gradient=index > 0)
+            if timers:
+                gradient = self._backward_in_steps(layer, gradient, index > 0, timers)
+            else:
+                gradient = layer.backward(gradient, input_gradient=index > 0)
             if observers:
                 for observer in observers:
                     observer.after_backward(layer.name, gradient)
+
+    @staticmethod
+    def _backward_in_steps(layer: Layer, gradient: np.ndarray, input_gradient: bool, timers: list[Any]) -> np.ndarray | None:
+        """``layer.backward``, with ``timers`` told when its parameter gradients start and end.
+
+        The same computations in the same order as ``layer.backward``: results are bit-identical.
+        Layers without parameters have no such step; a layer overriding ``backward`` as a whole
+        is run as a whole.
+        """
+        if not layer.parameters or type(layer).backward is not Layer.backward:
+            return layer.backward(gradient, input_gradient=input_gradient)
+        for timer in timers:
+            timer.before_parameter_gradients(layer.name)
+        layer.backward_parameters(gradient)
+        for timer in timers:
+            timer.after_parameter_gradients(layer.name)
+        return layer.backward_input(gradient) if input_gradient else None
 
     # ----- gradient checking support
     @contextlib.contextmanager
