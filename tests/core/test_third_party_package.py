@@ -1,6 +1,12 @@
-"""A plugin package made by a third party: pip-installed into the venv, listed, selected by name."""
+"""A plugin package made by a third party: pip-installed, listed, selected by name.
+
+It is installed into a folder of its own put on ``PYTHONPATH`` for the commands (entry points are
+found there as in site-packages), not into the shared venv: tests running at the same time in
+other workers must not see a plugin appear and disappear.
+"""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -66,22 +72,24 @@ def write_package(root: Path) -> None:
 @pytest.mark.slow
 def test_installed_package_is_listed_and_selected(tmp_path):
     write_package(tmp_path / "pkg")
+    site = tmp_path / "site"
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(tmp_path / "pkg")], check=True, capture_output=True, timeout=300)
-    try:
-        listing = subprocess.run([str(ROOT / "bin" / "train"), "--list-plugins"], capture_output=True, text=True, timeout=60)
-        line = next(l for l in listing.stdout.splitlines() if "HalvingSGD" in l)
-        assert f"[{DIST} 1.2.3]" in line and "Gradient descent whose learning rate halves" in line
-        help_text = subprocess.run([str(ROOT / "bin" / "train"), "--help"], capture_output=True, text=True, timeout=60).stdout
-        assert "--half-life=INT" in help_text and "HalvingSGD" in help_text
-        bad = subprocess.run([str(ROOT / "bin" / "train"), "--optimizer=HalvingSGD", "--half-life=0"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-        assert bad.returncode == 2 and "--half-life must be positive" in bad.stderr
-        trained = subprocess.run(
-            [str(ROOT / "bin" / "train"), "--optimizer=HalvingSGD", "--learning-rate=0.05", "--half-life=2", "--nbr-epochs=3",
-             "--runs-dir", str(tmp_path / "runs")],
-            capture_output=True, text=True, cwd=ROOT, timeout=300,
-        )
-        assert trained.returncode == 0, trained.stderr
-        assert "[Epoch 3]" in trained.stdout
-    finally:
-        subprocess.run([*pip, "uninstall", "-y", DIST], check=True, capture_output=True, timeout=300)
+    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", "--target", str(site), str(tmp_path / "pkg")],
+                   check=True, capture_output=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+    before = subprocess.run([str(ROOT / "bin" / "train"), "--list-plugins"], capture_output=True, text=True, timeout=60)
+    assert "HalvingSGD" not in before.stdout  # only where the package is installed
+    listing = subprocess.run([str(ROOT / "bin" / "train"), "--list-plugins"], capture_output=True, text=True, timeout=60, env=env)
+    line = next(l for l in listing.stdout.splitlines() if "HalvingSGD" in l)
+    assert f"[{DIST} 1.2.3]" in line and "Gradient descent whose learning rate halves" in line
+    help_text = subprocess.run([str(ROOT / "bin" / "train"), "--help"], capture_output=True, text=True, timeout=60, env=env).stdout
+    assert "--half-life=INT" in help_text and "HalvingSGD" in help_text
+    bad = subprocess.run([str(ROOT / "bin" / "train"), "--optimizer=HalvingSGD", "--half-life=0"], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    assert bad.returncode == 2 and "--half-life must be positive" in bad.stderr
+    trained = subprocess.run(
+        [str(ROOT / "bin" / "train"), "--optimizer=HalvingSGD", "--learning-rate=0.05", "--half-life=2", "--nbr-epochs=3",
+         "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, env=env,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "[Epoch 3]" in trained.stdout
