@@ -9,7 +9,8 @@ share at the default interval (one check every 25 epochs) is then
 """
 from __future__ import annotations
 
-from nnplug.bench.suite import Case, Metric, Suite, Target
+from nnplug.bench.suite import Case, Metric, Target
+from nnplug.bench.suites.nnplug_training import DigitsTrainingSuite
 
 OFF, INSTABILITY, GRADIENT = "checks off", "instability checks", "gradient checks"
 #: the trainer's defaults (``--gradient-checks-interval``).
@@ -17,7 +18,7 @@ DEFAULT_INTERVAL = 25
 ENGINES = {"numpy": "NLayers 100, numpy engine", "torch": "NLayers 100, torch engine"}
 
 
-class ChecksSuite(Suite):
+class ChecksSuite(DigitsTrainingSuite):
     """Epoch time with and without checks, and the gradient checks' share at default settings."""
 
     name = "checks"
@@ -34,13 +35,6 @@ class ChecksSuite(Suite):
         super().__init__(quick)
         self.epochs = 1 if quick else 3
         self.samples = 300 if quick else 5000
-        self._registries: dict[str, object] = {}
-
-    def missing(self) -> str | None:
-        """The digits need the shipped numbers dataset."""
-        from nnplug.bench.suites.digits import digits_available
-
-        return digits_available()
 
     def cases(self) -> list[Case]:
         """Off (baseline), instability, gradient checks, for each engine."""
@@ -49,14 +43,6 @@ class ChecksSuite(Suite):
             for engine, group in ENGINES.items()
             for name in (OFF, INSTABILITY, GRADIENT)
         ]
-
-    def registry(self, engine: str):
-        """The plugins for ``engine``, discovered once."""
-        if engine not in self._registries:
-            from nnplug.bench.suites.nnplug_training import bench_registry
-
-            self._registries[engine] = bench_registry(engine)
-        return self._registries[engine]
 
     def unavailable(self, case: Case) -> str | None:
         """The engine's plugins must load."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import statistics
 
-from nnplug.bench.suite import Case, Metric, Suite, Target
+from nnplug.bench.suite import Case, Metric, Target
+from nnplug.bench.suites.nnplug_training import DigitsTrainingSuite
 from nnplug.bench.suites.architectures import ARCHITECTURES, Architecture
 
 PLAIN, NUMPY, TORCH, KERAS = "plain torch", "numpy engine", "torch engine", "keras"
@@ -28,7 +29,7 @@ def _torch_missing() -> str | None:
     return None
 
 
-class EnginesSuite(Suite):
+class EnginesSuite(DigitsTrainingSuite):
     """Epoch time, dev accuracy and peak memory of nnplug's engines against a plain torch loop."""
 
     name = "engines"
@@ -42,13 +43,6 @@ class EnginesSuite(Suite):
         super().__init__(quick)
         self.epochs = 1 if quick else 10
         self.samples = 300 if quick else 5000
-        self._registries: dict[str, object] = {}
-
-    def missing(self) -> str | None:
-        """The digits need the shipped numbers dataset."""
-        from nnplug.bench.suites.digits import digits_available
-
-        return digits_available()
 
     def cases(self) -> list[Case]:
         """Plain torch (baseline), numpy engine, torch engine, Keras, for each network."""
@@ -57,14 +51,6 @@ class EnginesSuite(Suite):
             for architecture in ARCHITECTURES
             for name in (PLAIN, NUMPY, TORCH, KERAS)
         ]
-
-    def registry(self, engine: str):
-        """The plugins (installed and bench-only) for ``engine``, discovered once."""
-        if engine not in self._registries:
-            from nnplug.bench.suites.nnplug_training import bench_registry
-
-            self._registries[engine] = bench_registry(engine)
-        return self._registries[engine]
 
     def unavailable(self, case: Case) -> str | None:
         """Keras and the engines only when installed; everything torch needs torch."""

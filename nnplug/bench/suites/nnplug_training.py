@@ -4,6 +4,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from nnplug.bench.suite import Suite
 from nnplug.experiment import Experiment, ExperimentOptions
 from nnplug.registry import KINDS, Registry
 from nnplug.results import RepeatResult
@@ -41,6 +42,26 @@ def bench_registry(engine: str, extra_loaders: dict[str, type] | None = None) ->
     except ImportError:
         pass  # that engine is not installed: its cases say so
     return registry
+
+
+class DigitsTrainingSuite(Suite):
+    """A suite that trains nnplug engines on the shipped digits: their presence, one registry per engine."""
+
+    def __init__(self, quick: bool = False) -> None:
+        super().__init__(quick)
+        self._registries: dict[str, Registry] = {}
+
+    def missing(self) -> str | None:
+        """The digits need the shipped numbers dataset."""
+        from nnplug.bench.suites.digits import digits_available
+
+        return digits_available()
+
+    def registry(self, engine: str) -> Registry:
+        """The plugins (installed and bench-only) for ``engine``, discovered once."""
+        if engine not in self._registries:
+            self._registries[engine] = bench_registry(engine)
+        return self._registries[engine]
 
 
 def engine_unavailable(registry: Registry, engine: str, architecture: str) -> str | None:
