@@ -26,7 +26,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnplug.errors import NnplugError
+from nnplug.runs import write_atomically
 from nnplug.trainer import RepeatContext, TrainingObserver
 
 if TYPE_CHECKING:
@@ -365,15 +365,9 @@ def _read_torch(path: Path) -> tuple[str, dict[str, np.ndarray]]:
 
 
 def _write_atomically(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    def write(stream: Any) -> None:
+        stream.write(payload)
+        stream.flush()
+        os.fsync(stream.fileno())  # a checkpoint must survive a crash right after training
+
+    write_atomically(path, write, binary=True)

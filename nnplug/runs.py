@@ -50,13 +50,17 @@ def safe_name(text: str, limit: int = 60) -> str:
 def write_atomically(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
     """Write a file through ``write(file)`` into a temporary file next to it, then rename it over ``path``.
 
-    Readers never see a half-written file: they get the old content or the new one.
+    Readers never see a half-written file: they get the old content or the new one. The folder is
+    created when missing; the file gets the usual ``rw-r--r--`` permissions (not the temporary
+    file's owner-only ones).
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
             write(handle)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

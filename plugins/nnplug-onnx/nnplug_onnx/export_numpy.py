@@ -8,8 +8,6 @@ its running statistics, folded into the dense layer before it (W·s, b·s + shif
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from nnplug import Model, NnplugError
+from nnplug.runs import write_atomically
 
 #: Batch-norm epsilon of the numpy engine.
 BATCH_NORM_EPSILON = 1e-5
@@ -81,7 +80,7 @@ def export_numpy_model(model: Model, path: Path, sample_shape: tuple[int, ...], 
     onnx_model = helper.make_model(graph, producer_name="nnplug", opset_imports=[helper.make_opsetid("", OPSET)])
     onnx_model.ir_version = IR_VERSION
     onnx.checker.check_model(onnx_model)
-    _save(onnx_model, Path(path))
+    write_atomically(Path(path), lambda stream: stream.write(onnx_model.SerializeToString()), binary=True)
 
 
 def _activation(kind: str, layer: str, current: str, model: Model) -> onnx.NodeProto:
@@ -95,15 +94,3 @@ def _activation(kind: str, layer: str, current: str, model: Model) -> onnx.NodeP
         return helper.make_node(simple[kind], [current], [layer], name=layer)
     raise NnplugError(f"cannot export layer {layer}: no ONNX counterpart for {kind} here")
 
-
-def _save(model: onnx.ModelProto, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        onnx.save(model, temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)

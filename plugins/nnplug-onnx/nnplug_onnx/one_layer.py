@@ -1,14 +1,14 @@
 """The ``one_layer`` ONNX model: dense + softmax over flattened images, built with onnx.helper."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from nnplug.runs import write_atomically
 
 #: ONNX opset and IR version written (readable by onnxruntime and onnx2torch installed here).
 OPSET = 17
@@ -57,14 +57,5 @@ def one_layer(
 def save(model: onnx.ModelProto, path: Path) -> Path:
     """Write ``model`` to ``path`` atomically (temporary file, then rename); return the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        onnx.save(model, temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_atomically(path, lambda stream: stream.write(model.SerializeToString()), binary=True)
     return path
