@@ -1,44 +1,54 @@
-"""The ``nnplug`` command: subcommands are imported only when used, so each stays fast."""
+"""The ``nnplug`` command: subcommands are imported only when used, so each stays fast.
+
+The core's own subcommands are listed here; packages add theirs (``nnplug bench`` by nnplug-bench,
+``nnplug onnx`` by nnplug-onnx) as entry points of the group ``nnplug.commands``:
+``name = package.module:click_command``.
+"""
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import sys
 
 import click
 
-#: subcommand name → "module:attribute" of its click command.
+#: the core's subcommands: name → "module:attribute" of its click command.
 SUBCOMMANDS = {
     "plugins": "nnplug.cli.plugins:plugins",
     "train": "nnplug.cli.train:train",
     "infer": "nnplug.cli.infer:infer",
     "report": "nnplug.cli.report:report",
     "export": "nnplug.cli.export:export",
-    "bench": "nnplug.bench.cli:bench",
-    "onnx": "nnplug.cli.onnx:onnx",
 }
+
+#: the entry-point group of the subcommands packages add.
+COMMANDS_GROUP = "nnplug.commands"
+
+
+def subcommands() -> dict[str, str]:
+    """Every subcommand: the core's, then the installed packages' (a core name cannot be taken over)."""
+    found = {entry.name: entry.value for entry in importlib.metadata.entry_points(group=COMMANDS_GROUP)}
+    return {**found, **SUBCOMMANDS}
 
 
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, target in SUBCOMMANDS.items() if _available(target))
+        return sorted(subcommands())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = SUBCOMMANDS.get(cmd_name)
-        if target is None or not _available(target):
+        target = subcommands().get(cmd_name)
+        if target is None:
             return None
         module, _, attribute = target.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        try:
+            command = importlib.import_module(module)
+        except ImportError as err:
+            from nnplug.errors import NnplugError
 
-
-def _available(target: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(target.partition(":")[0]) is not None
-    except ImportError:
-        return False
+            raise NnplugError(f"nnplug {cmd_name}: cannot import {module} ({err})") from None
+        return getattr(command, attribute)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,7 +57,8 @@ def cli() -> None:
     """nnplug: train, compare and benchmark neural networks with plugins.
 
     Every data loader, model, optimizer, loss and accuracy is a plugin found through package
-    entry points; `nnplug plugins` lists them.
+    entry points; `nnplug plugins` lists them. Packages add subcommands (entry-point group
+    nnplug.commands).
     """
 
 

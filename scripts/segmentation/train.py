@@ -21,8 +21,8 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic  # noqa: E402
-from blobnet import BlobNet  # noqa: E402
-from export import export_segmentation_model  # noqa: E402
+from nnplug_onnx.segmentation.blobnet import BlobNet  # noqa: E402
+from nnplug_onnx.segmentation.export import export_segmentation_model  # noqa: E402
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)

@@ -1,1 +1,0 @@
-"""The benchmark suites: engines, loaders, inference, checks (see :mod:`nnplug.bench.catalog`)."""

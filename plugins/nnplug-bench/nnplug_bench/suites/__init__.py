@@ -1,0 +1,1 @@
+"""The benchmark suites: engines, loaders, inference, checks (see :mod:`nnplug_bench.catalog`)."""

@@ -1,0 +1,114 @@
+"""``engines``: the same networks trained by nnplug's numpy and torch engines, a plain PyTorch loop and Keras.
+
+Two groups: the 784-100-10 sigmoid MLP of the C++/Keras comparison and NLayers with one hidden
+layer of 100; Adam, minibatches of 100, float32, on the 5,000 MNIST digits (datasets/numbers) in memory
+(70% training), same minibatches for everyone. The baseline is the plain hand-written PyTorch
+loop. One measurement = one fresh training run; its figure is the median epoch time (dev
+evaluation included, as nnplug's trainer counts it) and the final dev accuracy.
+"""
+from __future__ import annotations
+
+import statistics
+
+from nnplug_bench.suite import Case, Metric, Target
+from nnplug_bench.suites.nnplug_training import DigitsTrainingSuite
+from nnplug_bench.suites.architectures import ARCHITECTURES, Architecture
+
+PLAIN, NUMPY, TORCH, KERAS = "plain torch", "numpy engine", "torch engine", "keras"
+
+
+def _architecture(case: Case) -> Architecture:
+    return next(a for a in ARCHITECTURES if a.title == case.group)
+
+
+def _torch_missing() -> str | None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return "torch is not installed"
+    return None
+
+
+class EnginesSuite(DigitsTrainingSuite):
+    """Epoch time, dev accuracy and peak memory of nnplug's engines against a plain torch loop."""
+
+    name = "engines"
+    description = "epoch time per engine (ratio to a plain PyTorch loop, float32)"
+    primary = Metric("epoch_seconds", "s")
+    secondary = (Metric("dev_accuracy", "fraction", higher_is_better=True),)
+    targets = (Target(NUMPY, 1.3), Target(TORCH, 1.05))
+    plot_title = "Epoch time per engine (median, min–max), 784-100-10 sigmoid MLP and NLayers 100"
+
+    def __init__(self, quick: bool = False) -> None:
+        super().__init__(quick)
+        self.epochs = 1 if quick else 10
+        self.samples = 300 if quick else 5000
+
+    def cases(self) -> list[Case]:
+        """Plain torch (baseline), numpy engine, torch engine, Keras, for each network."""
+        return [
+            Case(architecture.title, name, baseline=name == PLAIN, params=(("architecture", architecture.key),))
+            for architecture in ARCHITECTURES
+            for name in (PLAIN, NUMPY, TORCH, KERAS)
+        ]
+
+    def unavailable(self, case: Case) -> str | None:
+        """Keras and the engines only when installed; everything torch needs torch."""
+        if case.name == KERAS:
+            from nnplug_bench.suites.keras_loop import keras_missing
+
+            return keras_missing()
+        if case.name in (PLAIN, TORCH) and _torch_missing():
+            return _torch_missing()
+        if case.name in (NUMPY, TORCH):
+            from nnplug_bench.suites.nnplug_training import engine_unavailable
+
+            engine = "numpy" if case.name == NUMPY else "torch"
+            return engine_unavailable(self.registry(engine), engine, _architecture(case).key)
+        return None
+
+    def prepare(self) -> None:
+        """Load the digits once (every run reuses them)."""
+        from nnplug_bench.suites.digits import digits
+
+        digits()
+
+    def _loader(self, tensors: bool):
+        from nnplug_bench.suites.digits import BenchDigits
+
+        loader = BenchDigits(self.samples, 100, "float32", tensors=tensors)
+        loader.load(0)
+        return loader
+
+    def measure(self, case: Case) -> dict[str, float]:
+        """One fresh training run of ``epochs`` epochs."""
+        architecture = _architecture(case)
+        if case.name in (PLAIN, KERAS):
+            if case.name == PLAIN:
+                from nnplug_bench.suites.plain_torch import train_plain_torch
+
+                run = train_plain_torch(architecture, self._loader(tensors=True), self.epochs)
+            else:
+                from nnplug_bench.suites.keras_loop import train_keras
+
+                run = train_keras(architecture, self._loader(tensors=False), self.epochs)
+            return {"epoch_seconds": statistics.median(run.epoch_seconds), "dev_accuracy": run.final_dev_accuracy}
+        from nnplug_bench.suites.nnplug_training import experiment, median_epoch_seconds, train
+
+        engine = "numpy" if case.name == NUMPY else "torch"
+        result = train(self.registry(engine), experiment(engine, architecture.key, self.epochs, self.samples))
+        return {"epoch_seconds": median_epoch_seconds(result), "dev_accuracy": result.final_dev_accuracy}
+
+    def notes(self) -> list[str]:
+        """Data, epochs, threads."""
+        threads = ""
+        try:
+            import torch
+
+            threads = f"; torch threads {torch.get_num_threads()}"
+        except ImportError:
+            pass
+        return [
+            f"{self.samples} MNIST digits (70/15/15), minibatches of 100, {self.epochs} epochs per run, "
+            f"Adam 0.001, float32, checks off{threads}; epoch time includes the dev evaluation"
+        ]

@@ -1,0 +1,82 @@
+"""Every suite in quick mode (tiny data, one round): the suites cannot rot. No durations asserted."""
+from __future__ import annotations
+
+import pytest
+
+from nnplug_bench.catalog import load_suite, suites
+from nnplug_bench.memory import probe_peak_rss
+from nnplug_bench.results import FAILED, OK, SKIPPED
+from nnplug_bench.runner import BenchRunner
+
+
+def run_quick(name: str):
+    """One quick round of suite ``name``, no warm-up, no memory probes."""
+    return BenchRunner(repeats=1, warmup=0, memory=False, report=lambda line: None).run(load_suite(name, quick=True))
+
+
+def assert_measured(result) -> None:
+    """Nothing failed; every case not skipped has its primary figure and, if not a baseline, a ratio."""
+    assert result.status == OK, result.reason
+    failures = [f"{c.case.key}: {c.reason}" for c in result.cases if c.status == FAILED]
+    assert not failures
+    measured = [c for c in result.cases if c.status == OK]
+    assert measured
+    for case in measured:
+        assert case.median(result.primary.name) is not None, case.case.key
+        if not case.case.baseline:
+            assert case.ratio(result.primary.name) is not None, case.case.key
+
+
+@pytest.mark.slow
+def test_engines_quick():
+    result = run_quick("engines")
+    assert_measured(result)
+    cases = {c.case.key: c for c in result.cases}
+    assert cases["NLayers 100 / plain torch"].status == OK
+    assert cases["NLayers 100 / numpy engine"].status == OK
+    keras = cases["NLayers 100 / keras"]
+    assert keras.status in (OK, SKIPPED)
+    assert {t.case for t in result.targets} >= {"numpy engine"}
+
+
+@pytest.mark.slow
+def test_checks_quick():
+    result = run_quick("checks")
+    assert_measured(result)
+    gradient = next(c for c in result.cases if c.case.name == "gradient checks" and c.status == OK)
+    assert 0 < gradient.median("share_at_default") < 100
+    assert result.targets and result.targets[0].metric == "share_at_default"
+
+
+def test_built_in_suites_come_from_entry_points_in_running_order():
+    assert list(suites())[:4] == ["engines", "loaders", "inference", "checks"]
+
+
+@pytest.mark.slow
+def test_memory_probe_runs_the_case_in_a_fresh_process():
+    suite = load_suite("checks", quick=True)
+    case = next(c for c in suite.cases() if c.key == "NLayers 100, numpy engine / checks off")
+    peak = probe_peak_rss(suite, case)
+    # A fresh interpreter with numpy and the digits: tens of MB, not the test process's figure.
+    assert peak is not None and 20 < peak < 2000
+
+
+@pytest.mark.slow
+def test_loaders_quick():
+    result = run_quick("loaders")
+    if result.status == SKIPPED:
+        pytest.skip(result.reason)
+    assert_measured(result)
+    pillow = next(c for c in result.cases if c.case.name == "Pillow loop")
+    assert pillow.status == OK and pillow.median("cached_epoch_seconds") is not None
+    assert any(c.case.name == "NumpyVips" and c.status == OK for c in result.cases)
+
+
+@pytest.mark.slow
+def test_inference_quick():
+    result = run_quick("inference")
+    if result.status == SKIPPED:
+        pytest.skip(result.reason)
+    assert_measured(result)
+    assert {c.case.param("batch_size") for c in result.cases} == {1, 2}
+    assert {c.case.name for c in result.cases} == {"torch eager", "onnxruntime"}
