@@ -32,3 +32,12 @@ def test_no_core_module_puts_folders_on_sys_path():
     offenders = [str(path.relative_to(CORE.parent)) for path in CORE.rglob("*.py") if "sys.path.insert" in path.read_text()
                  or "sys.path.append" in path.read_text()]
     assert not offenders
+
+
+def test_nnplug_onnx_uses_only_the_public_api_of_nnplug_torch():
+    package = CORE.parent / "plugins" / "nnplug-onnx" / "nnplug_onnx"
+    offenders = {
+        f"{path.name}: {name}" for path in package.rglob("*.py") for name in imported_modules(path)
+        if name.startswith("nnplug_torch.")
+    }
+    assert not offenders, sorted(offenders)

@@ -12,7 +12,7 @@ from torch import fx, nn
 
 from nnplug import NnplugError
 from nnplug_onnx.graphs import CONFIGURATION_INPUTS, unsupported_ops, value_consumers
-from nnplug_torch.dropout import SeededDropout
+from nnplug_torch import SeededDropout
 
 
 

@@ -8,7 +8,7 @@ from torch import nn
 
 from nnplug_onnx.conversion import to_torch
 from nnplug_onnx.graphs import check_sample_shape, locate, read, strip_final_softmax, to_double
-from nnplug_torch.model import TorchModel
+from nnplug_torch import TorchModel
 
 
 class OnnxTorch(TorchModel):

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnplug_torch.model import TorchModel
+from nnplug_torch import TorchModel
 
 
 class TorchSigmoidMLP(TorchModel):
