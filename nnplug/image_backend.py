@@ -15,6 +15,19 @@ import numpy as np
 from nnplug.plugin import Plugin
 
 
+def cmyk_to_rgb(cmyk: np.ndarray) -> np.ndarray:
+    """uint8 CMYK (H, W, 4) → uint8 RGB (H, W, 3) by the plain formula R = (255 - C) (255 - K) / 255, rounded.
+
+    What Pillow's ``convert("RGB")`` does (and so U-2-Net's reference code and rembg): backends
+    use it for CMYK files so that every backend gives the same pixels, whatever colour profile
+    their library would otherwise apply.
+    """
+    cmyk = np.asarray(cmyk, dtype=np.uint32)
+    remaining = 255 - cmyk[..., 3:4]
+    product = cmyk[..., :3] * remaining + 128
+    return (remaining - ((product >> 8) + product >> 8)).astype(np.uint8)
+
+
 class ImageBackend(Plugin):
     """Reads, resizes and writes images with one imaging library (libvips, ImageMagick...)."""
 
@@ -22,7 +35,7 @@ class ImageBackend(Plugin):
 
     @abstractmethod
     def read_rgb(self, path: Path) -> np.ndarray:
-        """Decode ``path`` as RGB: uint8 array (height, width, 3); alpha is dropped.
+        """Decode ``path`` as RGB: uint8 array (height, width, 3); alpha is dropped; CMYK through :func:`cmyk_to_rgb`.
 
         Raises:
             NnplugError: the file cannot be read or is not an image (message names the file).

@@ -37,7 +37,10 @@ class InferenceRequest:
         models_path: folder of the models.
         checkpoint: a model saved by ``bin/train``, to classify with.
         datasets_path: folder where dataset names are looked up.
-        resize: (width, height) the images are resized to for the model.
+        resize: (width, height) the images are resized to for the model; None: the model's own
+            (its metadata, or its known name; classification: 320x320 unless the model fixes it).
+        mean: per-channel mean of a segmentation model's normalization; None: the model's own.
+        std: per-channel standard deviation of that normalization; None: the model's own.
         batch_size: images per model run.
         providers: execution providers, in order of preference (engines without any ignore it).
         threads: intra-op threads, 0 for one per physical core.
@@ -46,6 +49,13 @@ class InferenceRequest:
         display: open the figures in a window at the end (segmentation).
         labels: class names in the model's output order (classification); empty: the checkpoint's.
         progress: show a progress bar on a terminal.
+        post_process_mask: clean the masks as rembg does (opening, blur, threshold).
+        alpha_matting: cut out with alpha matting (pymatting) instead of the mask as alpha.
+        alpha_matting_foreground_threshold: mask values above it are sure foreground.
+        alpha_matting_background_threshold: mask values below it are sure background.
+        alpha_matting_erode_size: side of the square the sure regions are eroded by.
+        background_color: (R, G, B[, A]) laid under the cut-out; None: transparent.
+        only_mask: write the masks only (no cut-out, no figure).
     """
 
     inputs: list[str] = field(default_factory=list)
@@ -54,7 +64,9 @@ class InferenceRequest:
     models_path: Path = Path("models")
     checkpoint: Path | None = None
     datasets_path: Path = Path("datasets")
-    resize: tuple[int, int] = (320, 320)
+    resize: tuple[int, int] | None = None
+    mean: tuple[float, float, float] | None = None
+    std: tuple[float, float, float] | None = None
     batch_size: int = 1
     providers: list[str] = field(default_factory=lambda: ["CPUExecutionProvider"])
     threads: int = 0
@@ -63,6 +75,13 @@ class InferenceRequest:
     display: bool = False
     labels: list[str] = field(default_factory=list)
     progress: bool = True
+    post_process_mask: bool = False
+    alpha_matting: bool = False
+    alpha_matting_foreground_threshold: int = 240
+    alpha_matting_background_threshold: int = 10
+    alpha_matting_erode_size: int = 10
+    background_color: tuple[int, ...] | None = None
+    only_mask: bool = False
 
     @property
     def model_name(self) -> str:

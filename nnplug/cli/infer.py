@@ -24,12 +24,18 @@ Outputs (segmentation), under --output-dir (default inference/<model>/), per ima
   NAME_mask.png (grayscale), NAME_cutout.png (RGBA, mask as alpha), NAME_figure.png (source | mask | cut-out).
 Outputs (classification): predictions.csv (file, label, predicted label, one probability column per class).
 Unreadable or non-image files are skipped with a warning (listed in the summary); a run with no readable
-image fails. Nothing is written when a run fails. Real U2-Net: put u2net.onnx in --models-path and pass
---onnx-model=u2net.
+image fails. Nothing is written when a run fails.
+Segmentation follows U-2-Net's reference code as rembg runs it (Lanczos resize as Pillow does, division by
+the image's maximum, mean/std, first output min-max normalized). Models known by name: u2net, u2netp,
+u2net_human_seg, silueta (320x320), isnet-general-use (1024x1024): put NAME.onnx in --models-path (nothing
+is downloaded; the error says where to get it) and pass --onnx-model=NAME. Other models: their nnplug
+metadata, else --resize (and --mean, --std).
 """
 
 
-def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
     try:
         width, height = (int(part) for part in value.split(","))
     except ValueError:
@@ -37,6 +43,32 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, 
     if width <= 0 or height <= 0:
         raise click.BadParameter(f"width and height must be positive, got {value!r}")
     return width, height
+
+
+def _triple(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        values = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3:
+        raise click.BadParameter(f"expected three numbers R,G,B (e.g. 0.485,0.456,0.406), got {value!r}")
+    if param.name == "std" and min(values) <= 0:
+        raise click.BadParameter(f"standard deviations must be positive, got {value!r}")
+    return values  # type: ignore[return-value]
+
+
+def _colour(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        values = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        values = ()
+    if len(values) not in (3, 4) or not all(0 <= v <= 255 for v in values):
+        raise click.BadParameter(f"expected R,G,B or R,G,B,A with values 0..255 (e.g. 255,255,255), got {value!r}")
+    return values
 
 
 def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -54,7 +86,11 @@ def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
 @click.option("--datasets-path", type=click.Path(path_type=Path, file_okay=False), default=Path("datasets"), show_default=True,
               help="folder where dataset names are looked up.")
 @click.option("--image-backend", default=BACKEND.default, show_default=True, help="image backend plugin that reads, resizes and writes images (Vips, ImageMagick).")
-@click.option("--resize", default="320,320", show_default=True, callback=_size, metavar="W,H", help="size the images are resized to for the model.")
+@click.option("--resize", callback=_size, metavar="W,H",
+              help="size the images are resized to for the model. [default: the model's own: its metadata or its known name "
+                   "(u2net...: 320,320; isnet-general-use: 1024,1024); classification: 320,320 unless the model fixes it]")
+@click.option("--mean", callback=_triple, metavar="R,G,B", help="segmentation: per-channel mean of the normalization. [default: the model's own, else ImageNet's]")
+@click.option("--std", callback=_triple, metavar="R,G,B", help="segmentation: per-channel standard deviation of the normalization. [default: the model's own, else ImageNet's]")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True, help="images per model run (a model with a fixed batch size uses its own).")
 @click.option("--providers", default="CPUExecutionProvider", show_default=True, callback=_names, metavar="P1,P2",
               help="ONNX Runtime execution providers, in order of preference.")
@@ -64,6 +100,16 @@ def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
               help="write the side-by-side figure of each image (segmentation).")
 @click.option("--display", type=click.BOOL, is_flag=False, flag_value=True, default=False, show_default=True, metavar="true|false",
               help="open the figures in a window at the end (segmentation).")
+@click.option("--only-mask", is_flag=True, help="segmentation: write the masks only (no cut-out, no figure), as rembg's --only-mask.")
+@click.option("--post-process-mask", is_flag=True, help="segmentation: clean the masks as rembg does (morphological opening, Gaussian blur, threshold).")
+@click.option("--alpha-matting", is_flag=True, help="segmentation: cut out with alpha matting (pymatting), which refines hair and soft edges; slow on large images.")
+@click.option("--alpha-matting-foreground-threshold", type=click.IntRange(0, 255), default=240, show_default=True,
+              help="alpha matting: mask values above it are sure foreground.")
+@click.option("--alpha-matting-background-threshold", type=click.IntRange(0, 255), default=10, show_default=True,
+              help="alpha matting: mask values below it are sure background.")
+@click.option("--alpha-matting-erode-size", type=click.IntRange(min=0), default=10, show_default=True,
+              help="alpha matting: side of the square the sure regions are eroded by.")
+@click.option("--background-color", callback=_colour, metavar="R,G,B[,A]", help="segmentation: lay the cut-out over this colour. [default: transparent]")
 @click.option("--labels", default="", callback=_names, metavar="L1,L2,...",
               help="class names in the model's output order (classification). [default: the checkpoint's, else the sorted class folders]")
 @click.option("--progress", type=click.BOOL, is_flag=False, flag_value=True, default=True, metavar="true|false", help="show a progress bar on a terminal.")

@@ -78,9 +78,14 @@ def run_infer(registry, capsys):
 
 @pytest.fixture
 def models(tmp_path) -> Path:
-    """A models folder with ``bright`` (dynamic size), ``bright32`` (fixed 32x32, batch 1) and ``rank2``."""
+    """A models folder with ``bright`` (dynamic size), ``bright32`` (fixed 32x32, batch 1), both saying in
+    their metadata that they take 32x32 images, ``plain`` (``bright`` without metadata) and ``rank2``."""
+    from nnplug_onnxruntime.conventions import SegmentationConventions
+
     folder = tmp_path / "models"
-    infer_onnx_models.brightness_segmenter(folder / "bright.onnx")
-    infer_onnx_models.brightness_segmenter(folder / "bright32.onnx", size=32, batch=1)
+    metadata = SegmentationConventions((32, 32)).as_metadata()
+    infer_onnx_models.brightness_segmenter(folder / "bright.onnx", metadata=metadata)
+    infer_onnx_models.brightness_segmenter(folder / "bright32.onnx", size=32, batch=1, metadata=metadata)
+    infer_onnx_models.brightness_segmenter(folder / "plain.onnx")
     infer_onnx_models.rank2_model(folder / "rank2.onnx")
     return folder

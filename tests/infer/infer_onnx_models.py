@@ -8,22 +8,25 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-def _save(graph: onnx.GraphProto, path: Path) -> Path:
+def _save(graph: onnx.GraphProto, path: Path, metadata: dict[str, str] | None = None) -> Path:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
+    if metadata:
+        helper.set_model_props(model, metadata)
     onnx.checker.check_model(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(path))
     return path
 
 
-def brightness_segmenter(path: Path, size: int | None = None, batch: int | str = "batch") -> Path:
+def brightness_segmenter(path: Path, size: int | None = None, batch: int | str = "batch", metadata: dict[str, str] | None = None) -> Path:
     """(N, 3, H, W) → sigmoid(sum of channels) as (N, 1, H, W): bright pixels are foreground.
 
     Args:
         path: where to write the model.
         size: fixed height and width, or None for dynamic ones.
         batch: a fixed batch size or the name of a dynamic batch axis.
+        metadata: the model's metadata_props (e.g. its segmentation conventions).
     """
     spatial = [size, size] if size else ["height", "width"]
     weight = numpy_helper.from_array(np.ones((1, 3, 1, 1), np.float32), "weight")
@@ -34,7 +37,7 @@ def brightness_segmenter(path: Path, size: int | None = None, batch: int | str =
         [helper.make_tensor_value_info("mask", TensorProto.FLOAT, [batch, 1, *spatial])],
         [weight],
     )
-    return _save(graph, path)
+    return _save(graph, path, metadata)
 
 
 def flat_classifier(path: Path, size: int, weights: np.ndarray) -> Path:

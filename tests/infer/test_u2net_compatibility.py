@@ -21,7 +21,7 @@ from infer_images import output_files
 from u2net_onnx import build_u2net_like
 
 from nnplug.registry import Registry
-from nnplug_onnxruntime.preprocessing import min_max_normalized, u2net_input
+from nnplug_onnxruntime.preprocessing import lanczos_resize, mask_grey, min_max_normalized, u2net_input
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def u2net_models(tmp_path_factory) -> Path:
 def test_built_model_has_u2net_interface_and_operator_mix(u2net_models):
     model = onnx.load(str(u2net_models / "u2net.onnx"))
     dims = [d.dim_value or d.dim_param for d in model.graph.input[0].type.tensor_type.shape.dim]
-    assert dims == ["batch", 3, 320, 320]
+    assert model.graph.input[0].name == "input.1" and dims == ["batch", 3, 320, 320]
     assert [o.name for o in model.graph.output] == ["d0", "d1", "d2", "d3", "d4", "d5", "d6"]
     ops = {node.op_type for node in model.graph.node}
     assert {"Conv", "Relu", "MaxPool", "Resize", "Concat", "Add", "Sigmoid"} <= ops
@@ -49,13 +49,12 @@ def test_built_model_has_u2net_interface_and_operator_mix(u2net_models):
 
 
 def direct_mask(model: Path, image: Path, backend) -> np.ndarray:
-    """The mask of ``image`` computed with a plain onnxruntime session and the same backend."""
+    """The mask of ``image`` computed with a plain onnxruntime session and the same backend's decoding."""
     rgb = backend.read_rgb(image)
-    tensor = u2net_input(backend.resize(rgb, 320, 320))[None]
+    tensor = u2net_input(lanczos_resize(rgb, 320, 320))[None]
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     first = session.run(None, {session.get_inputs()[0].name: tensor})[0]
-    grey = np.clip(np.rint(min_max_normalized(first[0, 0]) * 255), 0, 255).astype(np.uint8)
-    return backend.resize(grey, rgb.shape[1], rgb.shape[0])
+    return lanczos_resize(mask_grey(min_max_normalized(first[0, 0])), rgb.shape[1], rgb.shape[0])
 
 
 

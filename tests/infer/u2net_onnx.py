@@ -1,7 +1,7 @@
 """Build, with onnx.helper, a random-weight ONNX model with U2-Net's interface and operator mix.
 
 The graph mirrors ``u2net.onnx`` as exported from PyTorch (batch norm folded into the
-convolutions): one input ``input`` (batch, 3, 320, 320); residual U-blocks (RSU-7..RSU-4) whose
+convolutions): one input ``input.1`` (batch, 3, 320, 320); residual U-blocks (RSU-7..RSU-4) whose
 encoders max-pool with ``ceil_mode=1`` and whose bottom convolution is dilated; RSU-4F blocks
 with dilations 1, 2, 4, 8; decoders that upsample bilinearly (Resize with sizes taken from the
 skip tensor through Shape/Slice/Concat) and concatenate; six side outputs upsampled to the
@@ -97,10 +97,10 @@ class GraphBuilder:
         return self.node("Add", [hidden, entry])
 
 
-def build_u2net_like(path: Path, mid: int = 4, out: int = 8, seed: int = 0, size: int = 320) -> Path:
-    """Write the U2-Net-shaped model to ``path`` and return it."""
+def build_u2net_like(path: Path, mid: int = 4, out: int = 8, seed: int = 0, size: int = 320, input_name: str = "input.1") -> Path:
+    """Write the U2-Net-shaped model to ``path`` and return it (its input named like u2net.onnx's)."""
     g = GraphBuilder(seed)
-    stages, hidden = [], "input"
+    stages, hidden = [], input_name
     encoder = [(7, 3), (6, out), (5, out), (4, out), ("F", out), ("F", out)]
     for index, (height, inputs) in enumerate(encoder):
         if index > 0:
@@ -112,14 +112,14 @@ def build_u2net_like(path: Path, mid: int = 4, out: int = 8, seed: int = 0, size
         joined = g.concat(g.upsample_like(hidden, skip), skip)
         hidden = g.rsu4f(joined, 2 * out, mid, out) if height == "F" else g.rsu(joined, height, 2 * out, mid, out)
         decoded.append(hidden)
-    sides = [g.upsample_like(g.conv(stage, out, 1), "input") for stage in reversed(decoded)]
+    sides = [g.upsample_like(g.conv(stage, out, 1), input_name) for stage in reversed(decoded)]
     fused = g.conv(g.concat(*sides), 6, 1, kernel=1)
     outputs = []
     for name, logits in zip(["d0", "d1", "d2", "d3", "d4", "d5", "d6"], [fused, *sides]):
         g.nodes.append(helper.make_node("Sigmoid", [logits], [name]))
         outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", 1, size, size]))
     graph = helper.make_graph(
-        g.nodes, "u2net_like", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, size, size])], outputs, g.initializers
+        g.nodes, "u2net_like", [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, ["batch", 3, size, size])], outputs, g.initializers
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="nnplug-tests")
     model.ir_version = 8

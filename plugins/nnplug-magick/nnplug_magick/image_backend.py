@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from nnplug.errors import NnplugError
-from nnplug.image_backend import ImageBackend
+from nnplug.image_backend import ImageBackend, cmyk_to_rgb
 
 
 class ImageMagick(ImageBackend):
@@ -22,9 +22,12 @@ class ImageMagick(ImageBackend):
             with Image(filename=str(path)) as image:
                 with Image(image=image.sequence[0]) as frame:
                     width, height = frame.size
-                    values = frame.export_pixels(channel_map="RGB", storage="char")
+                    cmyk = frame.colorspace == "cmyk"  # the plain formula, as Pillow (not ImageMagick's)
+                    values = frame.export_pixels(channel_map="CMYK" if cmyk else "RGB", storage="char")
         except WandException as err:
             raise NnplugError(f"cannot read image {path}: {' '.join(str(err).split())[:200]}") from None
+        if cmyk:
+            return cmyk_to_rgb(np.asarray(values, dtype=np.uint8).reshape(height, width, 4))
         return np.asarray(values, dtype=np.uint8).reshape(height, width, 3)
 
     def resize(self, pixels: np.ndarray, width: int, height: int) -> np.ndarray:

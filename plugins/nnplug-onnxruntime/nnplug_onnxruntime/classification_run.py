@@ -53,7 +53,7 @@ def _classifier(request: InferenceRequest, backend: Any, registry: Any):
     from nnplug_onnxruntime.session import OrtSession
 
     session = OrtSession(locate_model(request.onnx_model, request.models_path), request.providers, request.threads)
-    return OnnxClassifier(session, backend, request.resize)
+    return OnnxClassifier(session, backend, request.resize or (320, 320))
 
 
 def _inputs(request: InferenceRequest, classifier: Any) -> list[ImageInput]:

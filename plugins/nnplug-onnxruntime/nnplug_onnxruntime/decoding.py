@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,10 +37,19 @@ class Skipped:
 
 
 def decode(
-    images: Iterable[ImageInput], backend: ImageBackend, size: tuple[int, int], skipped: Skipped
+    images: Iterable[ImageInput],
+    backend: ImageBackend,
+    size: tuple[int, int],
+    skipped: Skipped,
+    resize: Callable[[np.ndarray, int, int], np.ndarray] | None = None,
 ) -> Iterator[DecodedImage]:
-    """Yield each readable image decoded as RGB and resized to ``size`` (width, height)."""
+    """Yield each readable image decoded as RGB and resized to ``size`` (width, height).
+
+    Args:
+        resize: the resize function (pixels, width, height); default: the backend's.
+    """
     width, height = size
+    resize = resize or backend.resize
     for image in images:
         try:
             rgb = backend.read_rgb(image.path)
@@ -53,4 +62,4 @@ def decode(
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
             skipped.add(image.path, f"decoded to an unexpected shape {rgb.shape}")
             continue
-        yield DecodedImage(image, rgb, backend.resize(rgb, width, height))
+        yield DecodedImage(image, rgb, resize(rgb, width, height))

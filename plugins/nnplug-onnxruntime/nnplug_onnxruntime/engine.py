@@ -78,7 +78,7 @@ def progress_bar(total: int, enabled: bool):
 
 
 class OnnxRuntimeInference(InferenceEngine):
-    """Segmentation (U2-Net conventions) and classification inference on ONNX Runtime.
+    """Segmentation (U-2-Net's and rembg's conventions) and classification inference on ONNX Runtime.
 
     Runs ONNX models (``--onnx-model``) on the execution providers of ``--providers``; a
     ``bin/train`` checkpoint (``--checkpoint``) is rebuilt with its own model and data loader plugins.
@@ -102,10 +102,18 @@ class OnnxRuntimeInference(InferenceEngine):
         return OrtSession(path, request.providers, request.threads)
 
     def _segment(self, request: InferenceRequest, image_backend: ImageBackend) -> InferenceResult:
-        from nnplug_onnxruntime.segmentation import Segmenter
+        from nnplug_onnxruntime import conventions
+        from nnplug_onnxruntime.cutouts import CutoutOptions
+        from nnplug_onnxruntime.segmentation import Segmenter, check_segmentation_input
 
         session = self._open(request.model_name, request)
-        segmenter = Segmenter(session, image_backend, request.resize, request.batch_size, request.figures, request.display)
+        check_segmentation_input(session)
+        model_conventions = conventions.resolve(request.model_name, session.metadata, request.resize, request.mean, request.std)
+        cutouts = CutoutOptions(
+            request.post_process_mask, request.alpha_matting, request.alpha_matting_foreground_threshold,
+            request.alpha_matting_background_threshold, request.alpha_matting_erode_size, request.background_color, request.only_mask,
+        )
+        segmenter = Segmenter(session, image_backend, model_conventions, request.batch_size, request.figures, request.display, cutouts)
         images = input_files.collect(request.inputs or [DEFAULT_SEGMENTATION_DATASET], request.datasets_path)
         folder = request.output_folder
         started = time.perf_counter()

@@ -1,8 +1,9 @@
-"""The side-by-side figure of a segmentation: source | mask | cut-out, drawn with matplotlib.
+"""The side-by-side figure of a segmentation: source | mask | cut-out, composed with Pillow.
 
-Figures are built on matplotlib's object API with the Agg canvas (no pyplot, no layout
-engine), and saved with fast PNG compression: a figure per image must not dominate a run.
-pyplot is only used for ``--display``.
+The panels are pasted on one canvas at the image's own resolution (capped at
+:data:`MAX_PANEL_HEIGHT` rows) under a one-line caption, and saved with fast PNG compression:
+no plotting library is involved, so a figure costs about as much as writing the cut-out.
+matplotlib is only used for ``--display``, to show the composed figures in a window.
 """
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-PANEL_INCHES = 4.0
-DPI = 80
+#: panels taller than this are shrunk for the figure (the mask and cut-out files keep full size).
+MAX_PANEL_HEIGHT = 480
+GAP = 6
+CAPTION = 18
+BACKGROUND = (255, 255, 255)
 
 
 def _checkerboard(height: int, width: int) -> np.ndarray:
@@ -27,58 +31,45 @@ def composited(cutout: np.ndarray) -> np.ndarray:
     return (cutout[..., :3] * alpha + board * (1 - alpha)).astype(np.uint8)
 
 
-def segmentation_figure(source: np.ndarray, mask: np.ndarray, cutout: np.ndarray, title: str, display: bool = False):
-    """A matplotlib figure with the three images in a row; the cut-out on a checkerboard.
+def segmentation_figure(source: np.ndarray, mask: np.ndarray, cutout: np.ndarray, title: str):
+    """A Pillow RGB image with the three panels in a row (the cut-out on a checkerboard) and captions.
 
     Args:
         source: uint8 (H, W, 3).
         mask: uint8 (H, W).
         cutout: uint8 (H, W, 4).
-        title: the figure's title (the file name).
-        display: build it with pyplot so that it can be shown in a window.
+        title: the file name, written above the source panel.
     """
+    from PIL import Image, ImageDraw
+
     height, width = mask.shape
-    size = (3 * PANEL_INCHES, PANEL_INCHES * height / max(width, 1) + 0.6)
-    if display:
-        import matplotlib.pyplot as plt
-
-        figure = plt.figure(figsize=size, dpi=DPI)
-    else:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        figure = Figure(figsize=size, dpi=DPI)
-        FigureCanvasAgg(figure)
-    top = 1 - 0.6 / size[1]
-    for index, (image, caption) in enumerate(((source, "source"), (mask, "mask"), (composited(cutout), "cut-out"))):
-        axis = figure.add_axes((index / 3 + 0.005, 0.01, 1 / 3 - 0.01, top - 0.02))
-        axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255, interpolation="bilinear")
-        axis.set_title(caption, fontsize=10)
-        axis.axis("off")
-    figure.suptitle(title, fontsize=11)
-    return figure
+    scale = min(1.0, MAX_PANEL_HEIGHT / max(height, 1))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    panels = [Image.fromarray(source), Image.fromarray(mask).convert("RGB"), Image.fromarray(composited(cutout))]
+    if scale < 1.0:
+        panels = [panel.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0) for panel in panels]
+    canvas = Image.new("RGB", (3 * size[0] + 4 * GAP, size[1] + CAPTION + 2 * GAP), BACKGROUND)
+    draw = ImageDraw.Draw(canvas)
+    for index, (panel, caption) in enumerate(zip(panels, (title, "mask", "cut-out"))):
+        left = GAP + index * (size[0] + GAP)
+        canvas.paste(panel, (left, GAP + CAPTION))
+        draw.text((left, GAP), caption, fill=(0, 0, 0))
+    return canvas
 
 
 def save_figure(figure, path: Path) -> None:
-    """Write ``figure`` as a PNG at ``path`` (through a temporary file, then renamed)."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    """Write ``figure`` (a Pillow image) as a PNG at ``path`` (through a temporary file, then renamed)."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        figure.savefig(temporary, format="png", pil_kwargs={"compress_level": 1})
+        figure.save(temporary, format="PNG", compress_level=1)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def close(figure) -> None:
-    """Release a figure built for display (figures on the Agg canvas are simply dropped)."""
-    if getattr(figure, "number", None) is not None:
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
-
-
-def show_all() -> None:
-    """Open the figures kept for ``--display`` (blocks until the windows are closed)."""
+def show_all(figures: list) -> None:
+    """Open the figures kept for ``--display`` with matplotlib (blocks until the windows are closed)."""
     import logging
 
     import matplotlib
@@ -86,6 +77,10 @@ def show_all() -> None:
 
     if matplotlib.get_backend().lower() == "agg":
         logging.getLogger("nnplug.infer").warning("--display: no graphical display available; the figures are only saved")
-        plt.close("all")
         return
+    for figure in figures:
+        window = plt.figure(figsize=(figure.width / 100, figure.height / 100), dpi=100)
+        axis = window.add_axes((0, 0, 1, 1))
+        axis.imshow(np.asarray(figure))
+        axis.axis("off")
     plt.show()

@@ -4,11 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnplug import NnplugError
-
-#: what to tell users when a model that cannot ship with the repository is missing.
-DOWNLOAD_HINTS = {
-    "u2net": "download u2net.onnx (176 MB, e.g. from https://huggingface.co/BritishWerewolf/U-2-Net) and put it there",
-}
+from nnplug_onnxruntime.conventions import download_hint
 
 
 def locate_model(name: str, models_path: Path) -> Path:
@@ -25,5 +21,5 @@ def locate_model(name: str, models_path: Path) -> Path:
     if path.is_file():
         return path
     stem = path.stem
-    hint = DOWNLOAD_HINTS.get(stem, f"put {path.name} there, or pass --models-path DIR or --onnx-model NAME")
+    hint = download_hint(stem) or f"put {path.name} there, or pass --models-path DIR or --onnx-model NAME"
     raise NnplugError(f"ONNX model {stem!r} not found: no file {path.absolute()} ({hint})")

@@ -1,14 +1,17 @@
-"""Segmentation with U2-Net's conventions: normalized 320x320 input, first output = foreground map.
+"""Segmentation as U-2-Net's reference code (and rembg) do it, for U-2-Net and the models like it.
 
-For each image: decode, resize to ``--resize``, normalize (:func:`u2net_input`), run in batches,
-take the first output, min-max normalize it, resize it back to the image's size, then write
-``<name>_mask.png`` (grayscale), ``<name>_cutout.png`` (RGBA, the mask as alpha) and
-``<name>_figure.png`` (source | mask | cut-out).
+For each image: decode it with the image backend; resize it to the model's size with Lanczos as
+Pillow does; divide by the resized image's own maximum and normalize with the model's mean and
+std (:mod:`nnplug_onnxruntime.conventions`); run in batches; take the first output, min-max
+normalize it per image, truncate it to 8 bits and resize it back to the image's size with
+Lanczos. Then, as rembg offers (:mod:`nnplug_onnxruntime.cutouts`): post-process the mask, cut
+out (alpha matting, background colour), and write ``<name>_mask.png`` (grayscale),
+``<name>_cutout.png`` (RGBA) and ``<name>_figure.png`` (source | mask | cut-out); with
+``--only-mask``, the mask alone.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -16,10 +19,12 @@ from nnplug import NnplugError
 from nnplug.image_backend import ImageBackend
 from nnplug_onnxruntime import figure as figures
 from nnplug_onnxruntime.batching import chunks, effective_batch_size, stacked
+from nnplug_onnxruntime.conventions import SegmentationConventions
+from nnplug_onnxruntime.cutouts import CutoutOptions
 from nnplug_onnxruntime.decoding import DecodedImage, Skipped, decode
 from nnplug_onnxruntime.inputs import ImageInput
 from nnplug_onnxruntime.metrics import iou
-from nnplug_onnxruntime.preprocessing import min_max_normalized, u2net_input
+from nnplug_onnxruntime.preprocessing import lanczos_resize, mask_grey, min_max_normalized, u2net_input
 from nnplug_onnxruntime.session import OrtSession
 from nnplug_onnxruntime.staging import StagedOutputs
 from nnplug_onnxruntime.timings import StageTimes
@@ -40,14 +45,13 @@ class SegmentationResult:
         return float(np.mean(list(self.ious.values()))) if self.ious else None
 
 
-def check_segmentation_model(session: OrtSession, size: tuple[int, int]) -> None:
-    """Refuse models that do not take (N, 3, H, W) float images of the requested size.
+def check_segmentation_input(session: OrtSession) -> None:
+    """Refuse models that do not take (N, 3, H, W) float images.
 
     Raises:
         NnplugError: one line saying what the model takes and what segmentation needs.
     """
     tensor = session.input
-    width, height = size
     if tensor.rank != 4:
         raise NnplugError(
             f"model {session.path.name} takes input {tensor.name!r} of rank {tensor.rank} {tensor.describe()}; "
@@ -57,14 +61,19 @@ def check_segmentation_model(session: OrtSession, size: tuple[int, int]) -> None
         raise NnplugError(f"model {session.path.name} takes {tensor.type} input; segmentation feeds float32 (tensor(float))")
     if tensor.shape[1] not in (None, 3):
         raise NnplugError(f"model {session.path.name} takes {tensor.shape[1]} channels {tensor.describe()}; segmentation feeds 3 (RGB)")
-    fixed = tensor.shape[2:]
+
+
+def check_segmentation_model(session: OrtSession, size: tuple[int, int]) -> None:
+    """Refuse models that do not take (N, 3, H, W) float images of ``size`` (width, height).
+
+    Raises:
+        NnplugError: one line saying what the model takes and what segmentation needs.
+    """
+    check_segmentation_input(session)
+    width, height = size
+    fixed = session.input.shape[2:]
     if fixed[0] is not None and fixed[1] is not None and tuple(fixed) != (height, width):
         raise NnplugError(f"model {session.path.name} takes {fixed[1]}x{fixed[0]} images; use --resize={fixed[1]},{fixed[0]}")
-
-
-def to_grey(prediction: np.ndarray) -> np.ndarray:
-    """A 0..1 map as uint8 0..255 (rounded)."""
-    return np.clip(np.rint(prediction * 255), 0, 255).astype(np.uint8)
 
 
 def _mask_map(output: np.ndarray) -> np.ndarray:
@@ -79,28 +88,43 @@ class Segmenter:
 
     Args:
         session: the open model (checked with :func:`check_segmentation_model`).
-        backend: reads, resizes and writes the images.
-        size: (width, height) the model is fed.
+        backend: reads and writes the images.
+        conventions: the model's input size and normalization.
         batch_size: images per ``session.run`` (the model's fixed batch size wins).
         figures: whether to write the side-by-side figure.
         display: whether to open the figures at the end.
+        cutouts: rembg's output options (post-processing, alpha matting, background, mask only).
     """
 
     def __init__(
-        self, session: OrtSession, backend: ImageBackend, size: tuple[int, int], batch_size: int = 1, figures: bool = True, display: bool = False
+        self,
+        session: OrtSession,
+        backend: ImageBackend,
+        conventions: SegmentationConventions,
+        batch_size: int = 1,
+        figures: bool = True,
+        display: bool = False,
+        cutouts: CutoutOptions | None = None,
     ) -> None:
-        check_segmentation_model(session, size)
+        check_segmentation_model(session, conventions.size)
         self.session = session
         self.backend = backend
-        self.size = size
+        self.conventions = conventions
         self.batch_size = effective_batch_size(batch_size, session.fixed_batch)
-        self.figures = figures
-        self.display = display
+        self.cutouts = cutouts or CutoutOptions()
+        self.figures = figures and not self.cutouts.only_mask
+        self.display = display and not self.cutouts.only_mask
         self._shown: list = []
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) the model is fed."""
+        return self.conventions.size
 
     def predict(self, batch: list[DecodedImage]) -> list[np.ndarray]:
         """The min-max normalized prediction maps (model resolution) of a batch of decoded images."""
-        tensors = stacked([u2net_input(image.resized) for image in batch], self.session.fixed_batch)
+        mean, std = self.conventions.mean, self.conventions.std
+        tensors = stacked([u2net_input(image.resized, mean, std) for image in batch], self.session.fixed_batch)
         output = self.session.run(tensors)
         if output.ndim not in (3, 4) or output.shape[0] != tensors.shape[0]:
             raise NnplugError(
@@ -109,24 +133,24 @@ class Segmenter:
         return [min_max_normalized(_mask_map(output[i])) for i in range(len(batch))]
 
     def full_size_mask(self, prediction: np.ndarray, image: DecodedImage) -> np.ndarray:
-        """The prediction as 8-bit grey, resized back to the image's size (as U2-Net's reference code does)."""
+        """The prediction as 8-bit grey (truncated), resized back to the image's size with Lanczos, as U-2-Net's code does."""
         height, width = image.rgb.shape[:2]
-        return self.backend.resize(to_grey(prediction), width, height)
+        return lanczos_resize(mask_grey(prediction), width, height)
 
     def write(self, image: DecodedImage, mask: np.ndarray, outputs: StagedOutputs) -> None:
-        """Write the mask, the cut-out and (optionally) the figure of one image."""
+        """Write the mask and, unless ``--only-mask``, the cut-out and (optionally) the figure of one image."""
         name = image.source.name
-        cutout = np.dstack([image.rgb, mask])
         self.backend.write_png(outputs.path(f"{name}_mask.png"), mask)
+        if self.cutouts.only_mask:
+            return
+        cutout = self.cutouts.cutout(image.rgb, mask, image.source.path.name)
         self.backend.write_png(outputs.path(f"{name}_cutout.png"), cutout)
         if self.figures or self.display:
-            drawn = figures.segmentation_figure(image.rgb, mask, cutout, image.source.path.name, self.display)
+            drawn = figures.segmentation_figure(image.rgb, mask, cutout, image.source.path.name)
             if self.figures:
                 figures.save_figure(drawn, outputs.path(f"{name}_figure.png"))
             if self.display:
                 self._shown.append(drawn)
-            else:
-                figures.close(drawn)
 
     def score(self, image: ImageInput, mask: np.ndarray) -> float | None:
         """IoU of the mask thresholded at half against the ground truth, when the image has one."""
@@ -140,7 +164,7 @@ class Segmenter:
     def run(self, images: list[ImageInput], outputs: StagedOutputs, progress=None) -> SegmentationResult:
         """Segment ``images``, writing into ``outputs``; ``progress`` (a tqdm bar) advances per image."""
         result = SegmentationResult()
-        decoded = decode(images, self.backend, self.size, result.skipped)
+        decoded = decode(images, self.backend, self.size, result.skipped, resize=lanczos_resize)
         while True:
             with result.times.measure("decoding"):
                 batch = next(chunks(decoded, self.batch_size), None)
@@ -150,7 +174,7 @@ class Segmenter:
                 predictions = self.predict(batch)
             with result.times.measure("writing"):
                 for image, prediction in zip(batch, predictions):
-                    mask = self.full_size_mask(prediction, image)
+                    mask = self.cutouts.mask(self.full_size_mask(prediction, image))
                     self.write(image, mask, outputs)
                     score = self.score(image.source, mask)
                     if score is not None:
@@ -165,4 +189,4 @@ class Segmenter:
     def show(self) -> None:
         """Open the figures kept for ``--display``."""
         if self._shown:
-            figures.show_all()
+            figures.show_all(self._shown)

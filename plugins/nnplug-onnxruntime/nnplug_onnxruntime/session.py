@@ -88,6 +88,11 @@ class OrtSession:
         return self.inputs[0]
 
     @property
+    def metadata(self) -> dict[str, str]:
+        """The model file's metadata_props (key → text)."""
+        return dict(self.session.get_modelmeta().custom_metadata_map)
+
+    @property
     def fixed_batch(self) -> int | None:
         """The batch size the model accepts when its first dimension is fixed, else None."""
         return self.input.shape[0] if self.input.shape else None

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from nnplug.errors import NnplugError
-from nnplug.image_backend import ImageBackend
+from nnplug.image_backend import ImageBackend, cmyk_to_rgb
 
 
 class Vips(ImageBackend):
@@ -19,6 +19,9 @@ class Vips(ImageBackend):
 
         try:
             image = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="warning", revalidate=True)
+            if image.interpretation == "cmyk" and image.bands >= 4:  # the plain formula, as Pillow (not libvips' profile)
+                cmyk = image.extract_band(0, n=4)
+                return cmyk_to_rgb((cmyk if cmyk.format == "uchar" else (cmyk >> 8)).cast("uchar").numpy())
             if image.hasalpha():
                 image = image.extract_band(0, n=image.bands - 1)
             if image.interpretation not in ("srgb", "b-w", "multiband") or image.format != "uchar":
