@@ -1,0 +1,52 @@
+"""The executor plugin kind (entry-point group ``nnplug.executors``): where a command's trials run.
+
+Every (experiment, repeat) of a command is a :class:`~nnplug.trials.Trial`. An executor runs the
+trials of a :class:`~nnplug.study.Study` and reports what they send back to it; the study hands
+the events to the session's observers, so one run directory is written whatever the executor.
+
+Built in: ``sequential`` (the default: one trial after the other in this process, with every
+observer), ``processes`` (local worker processes, ``--jobs``) and, in the ``nnplug-ray``
+distribution, ``ray`` (a Ray cluster). An executor's constructor options are general options of
+``bin/train`` (``--jobs``, ``--ray-address``...), taken only with that executor selected.
+"""
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+from nnplug.plugin import Plugin
+
+if TYPE_CHECKING:
+    from nnplug.experiment import Experiment
+    from nnplug.study import Study
+
+
+class Executor(Plugin):
+    """Runs the trials of a study: in this process, in worker processes, on a cluster.
+
+    Life cycle: ``prepare(experiments)`` before the run directory is created (check options,
+    connect; a user error raises :class:`~nnplug.errors.NnplugError`), ``run(study)``, then
+    ``close()`` however the run ended.
+    """
+
+    kind: ClassVar[str] = "executor"
+    engine: ClassVar[str] = "any"
+    #: True when trials run in this process with the live model (profiling, tracked layers,
+    #: sample plots and per-minibatch progress bars then work); False when only their events come back.
+    in_process: ClassVar[bool] = False
+
+    def prepare(self, experiments: list["Experiment"]) -> None:
+        """Check that the trials can run (options, resources, connection) before anything is written."""
+
+    @abstractmethod
+    def run(self, study: "Study") -> None:
+        """Run every trial of ``study``, reporting each one's events and end to it.
+
+        Implementations call ``study.start()`` first, then for each trial ``study.receive`` with
+        its events and ``study.trial_ended`` when it ends (with the one-line error of a trial that
+        raised or whose worker died: the other trials go on). On ``KeyboardInterrupt`` they cancel
+        the running trials, call ``study.interrupt`` with them and re-raise; no worker is left behind.
+        """
+
+    def close(self) -> None:
+        """Release what :meth:`prepare` took (connections, local clusters)."""

@@ -1,0 +1,1 @@
+"""The built-in executors: ``sequential`` (the default) and ``processes`` (local worker processes)."""
