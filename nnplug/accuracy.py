@@ -1,40 +1,65 @@
-"""The accuracy plugin kind (entry-point group ``nnplug.accuracies``)."""
+"""Accuracy: the base of classification metrics that predict one class per sample.
+
+Accuracies are metrics (kind ``metric``); the ``nnplug.accuracies`` entry-point group and the
+``--accuracy`` option still select them. An accuracy gives the predicted class of every sample
+(:meth:`Accuracy.predictions`), which also makes the confusion matrix.
+"""
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
-from nnplug.plugin import Plugin
+from nnplug.metric import Metric
 
 
-class Accuracy(Plugin):
-    """Turns model outputs into predicted classes and scores them against the targets."""
+class Accuracy(Metric):
+    """Share of samples whose predicted class is their target class, over a whole partition.
 
-    kind: ClassVar[str] = "accuracy"
+    Subclasses give :meth:`predictions`; override :meth:`correct` for another notion of right
+    (top-k, for instance). Outputs and targets are numpy arrays, targets one-hot.
+    """
+
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+    display_name: ClassVar[str] = "accuracy"
+    low: ClassVar[float | None] = 0.0
+    high: ClassVar[float | None] = 1.0
+    unit: ClassVar[str] = "%"
+    higher_is_better: ClassVar[bool] = True
+
+    _right: float = 0.0
+    _count: int = 0
 
     @abstractmethod
-    def predictions(self, output: Any) -> np.ndarray:
+    def predictions(self, output: np.ndarray) -> np.ndarray:
         """Return the predicted class index of every sample, as a numpy int array."""
 
-    def measure(self, output: Any, target: Any) -> float:
-        """Return the share of samples whose prediction matches the target, in 0..1."""
-        return float(np.mean(self.predictions(output) == self.targets(target)))
+    def correct(self, output: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Whether each sample is right (booleans): its prediction is its target class."""
+        return self.predictions(output) == self.targets(target)
 
-    def targets(self, target: Any) -> np.ndarray:
+    def targets(self, target: np.ndarray) -> np.ndarray:
         """Return the class index of every one-hot target, as a numpy int array."""
-        return np.asarray(_to_numpy(target)).argmax(axis=1)
+        return np.asarray(target).argmax(axis=1)
 
-    def confusion_matrix(self, output: Any, target: Any, nbr_classes: int) -> np.ndarray:
+    def reset(self) -> None:
+        """Start counting again."""
+        self._right = 0.0
+        self._count = 0
+
+    def update(self, output: np.ndarray, target: np.ndarray) -> None:
+        """Count the right samples of one minibatch."""
+        right = np.asarray(self.correct(np.asarray(output), np.asarray(target)))
+        self._right += float(right.sum())
+        self._count += int(right.size)
+
+    def compute(self) -> float:
+        """Share of right samples since :meth:`reset`, in 0..1."""
+        return self._right / self._count if self._count else float("nan")
+
+    def confusion_matrix(self, output: np.ndarray, target: np.ndarray, nbr_classes: int) -> np.ndarray:
         """Return counts[true, predicted] for the given outputs and one-hot targets."""
         counts = np.zeros((nbr_classes, nbr_classes), dtype=np.int64)
-        np.add.at(counts, (self.targets(target), self.predictions(output)), 1)
+        np.add.at(counts, (self.targets(target), self.predictions(np.asarray(output))), 1)
         return counts
-
-
-def _to_numpy(value: Any) -> Any:
-    """Return ``value`` as something numpy can read (torch tensors are detached and moved to CPU)."""
-    if hasattr(value, "detach"):
-        return value.detach().cpu().numpy()
-    return value

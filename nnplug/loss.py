@@ -16,10 +16,19 @@ class Loss(Plugin):
     """
 
     kind: ClassVar[str] = "loss"
+    #: Tasks whose targets the loss compares outputs with (declared by every loss, read without import).
+    tasks: ClassVar[tuple[str, ...]] = ()
+    #: Model output activations the loss needs (``("softmax",)`` for a cross-entropy on
+    #: probabilities); empty: any. Checked against the model's ``output`` before training.
+    outputs: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def cost(self, output: Any, target: Any) -> Any:
-        """Return the mean cost of ``output`` against one-hot ``target`` (an engine scalar)."""
+        """Return the mean cost of ``output`` against ``target`` (an engine scalar).
+
+        Targets are what the task says (one-hot rows for classification, real values for
+        regression), in the model's engine.
+        """
 
     def gradient(self, output: Any, target: Any) -> Any:
         """Return dCost/dOutput (same shape as ``output``) for engines with hand-written backward.

@@ -10,6 +10,8 @@ from nnplug.errors import NnplugError
 from nnplug.model import Parameter
 from nnplug.plugin import Plugin
 
+__all__ = ["Optimizer", "check_state_names", "parameter_arrays", "restore_parameter_arrays"]
+
 
 class Optimizer(Plugin):
     """Moves a model's parameters along their gradients.

@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from nnplug.metric import MetricScale
 from nnplug.results import ExperimentResult, RepeatResult
 from nnplug.runs import safe_name, write_atomically
 from nnplug.trainer import TrainingObserver
@@ -68,9 +69,15 @@ def per_epoch(repeats: Sequence[RepeatResult], metric: str) -> tuple[np.ndarray,
 
 # ----------------------------------------------------------------------------- curves
 def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: str = "") -> None:
-    """Cost and accuracy per epoch: training solid, dev dashed, min–max band over repeats, early-stopping markers."""
+    """Cost and metric per epoch: training solid, dev dashed, min–max band over repeats, early-stopping markers.
+
+    The metric's axis is named after the experiments' metric and uses its range: percents on a
+    0-100% axis for accuracies, a free axis for unbounded metrics (R² can be negative).
+    """
     figure.clear()
     cost_axes, accuracy_axes = figure.subplots(1, 2)
+    scale = common_scale(experiments)
+    factor = 100.0 if scale.percent else 1.0
     any_band = any_stop = False
     handles: list[Any] = []
     longest = max((len(r.epochs) for result in experiments for r in result.repeats), default=0)
@@ -81,17 +88,17 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
             continue
         many = len(repeats) > 1
         any_band |= many
-        for axes, prefix in ((cost_axes, "cost"), (accuracy_axes, "accuracy")):
+        for axes, prefix in ((cost_axes, "cost"), (accuracy_axes, "metric")):
             for partition, style in (("training", "-"), ("dev", "--")):
                 epochs, mean, low, high = per_epoch(repeats, f"{partition}_{prefix}")
                 if len(epochs) == 0:
                     continue
-                scale = 100.0 if prefix == "accuracy" else 1.0
+                times = factor if prefix == "metric" else 1.0
                 marker = "o" if longest <= 25 else None
                 face = color if partition == "training" else "white"
-                axes.plot(epochs, mean * scale, style, color=color, marker=marker, markersize=4, markerfacecolor=face, linewidth=1.6)
+                axes.plot(epochs, mean * times, style, color=color, marker=marker, markersize=4, markerfacecolor=face, linewidth=1.6)
                 if many:
-                    axes.fill_between(epochs, low * scale, high * scale, color=color, alpha=0.15, linewidth=0)
+                    axes.fill_between(epochs, low * times, high * times, color=color, alpha=0.15, linewidth=0)
             for repeat in repeats:
                 if repeat.early_stopping_epoch is None:
                     continue
@@ -99,7 +106,7 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
                 epochs, mean, _, _ = per_epoch(repeats, f"dev_{prefix}")
                 where = np.flatnonzero(epochs == repeat.early_stopping_epoch)
                 if len(where):
-                    y = mean[where[0]] * (100.0 if prefix == "accuracy" else 1.0)
+                    y = mean[where[0]] * (factor if prefix == "metric" else 1.0)
                     axes.axvline(repeat.early_stopping_epoch, color=color, linewidth=0.9, alpha=0.6, linestyle=":")
                     axes.plot([repeat.early_stopping_epoch], [y], marker="v", color=color, markeredgecolor="black",
                               markersize=10, linestyle="none", zorder=5)
@@ -119,10 +126,12 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
     if threshold is not None:
         cost_axes.set_yscale("symlog", linthresh=threshold)
         cost_axes.set_ylabel("cost (incl. weight decay, log scale)")
-    accuracy_axes.set_title("Accuracy per epoch")
-    accuracy_axes.set_ylabel("accuracy")
-    accuracy_axes.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    accuracy_axes.set_ylim(-2, 102)
+    accuracy_axes.set_title(f"{scale.name[:1].upper()}{scale.name[1:]} per epoch")
+    accuracy_axes.set_ylabel(scale.name + ("" if scale.higher_is_better else " (lower is better)"))
+    if scale.percent:
+        accuracy_axes.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        if scale.low == 0.0 and scale.high == 1.0:
+            accuracy_axes.set_ylim(-2, 102)
     for axes in (cost_axes, accuracy_axes):
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -133,6 +142,15 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
     figure.suptitle(title or "Training curves", fontsize=13)
     rows = math.ceil(len(handles) / 4)
     figure.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.14 + 0.045 * rows, wspace=0.22)
+
+
+def common_scale(experiments: Sequence[ExperimentResult]) -> MetricScale:
+    """The metric scale the experiments share (the first one's; a neutral axis named after all when they differ)."""
+    scales = list(dict.fromkeys(result.scale for result in experiments)) or [MetricScale()]
+    if len(scales) == 1:
+        return scales[0]
+    percent = all(s.percent for s in scales)
+    return MetricScale(" / ".join(dict.fromkeys(s.name for s in scales)), None, None, "%" if percent else "", True)
 
 
 def _log_threshold(experiments: Sequence[ExperimentResult]) -> float | None:

@@ -2,7 +2,10 @@
 
 - :class:`EpochPrinter`: one line per epoch per experiment (always, also when output is a file);
 - :class:`ProgressBars`: a tqdm bar over the minibatches of the epoch and one over all epochs of
-  all experiments and repeats, with the running loss and accuracy (only on a terminal).
+  all experiments and repeats, with the running loss and metric (only on a terminal).
+
+Metric values are named and formatted by the metric's scale (``training accuracy 97.00%``,
+``training R² 0.5512``).
 """
 from __future__ import annotations
 
@@ -13,12 +16,13 @@ from tqdm import tqdm
 
 from nnplug.data_loader import Minibatch
 from nnplug.experiment import Experiment
+from nnplug.metric import MetricScale
 from nnplug.results import EpochMetrics, ExperimentResult
 from nnplug.trainer import RepeatContext, TrainingObserver
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.2f}%"
+def _scale(context: RepeatContext) -> MetricScale:
+    return context.metric.scale()
 
 
 def is_terminal(stream: Any) -> bool:
@@ -30,7 +34,7 @@ def is_terminal(stream: Any) -> bool:
 
 
 class EpochPrinter(TrainingObserver):
-    """Prints one line per epoch per experiment: cost, training accuracy, dev accuracy.
+    """Prints one line per epoch per experiment: cost, training and dev metric (accuracy, R²...).
 
     Lines go through ``tqdm.write`` so that they appear above progress bars without breaking them.
     """
@@ -50,10 +54,11 @@ class EpochPrinter(TrainingObserver):
     def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
         repeat = f" [Repeat {context.repeat + 1}]" if context.experiment.options.training_times > 1 else ""
         dev = f", dev cost {metrics.dev_cost:.6f}" if metrics.dev_cost is not None else ""
+        scale = _scale(context)
         self._print(
             f"[Epoch {metrics.epoch}] [Exp {context.experiment.exp_id}]{repeat} "
-            f"cost {metrics.training_cost:.6f}{dev}, training accuracy {_percent(metrics.training_accuracy)}, "
-            f"dev accuracy {_percent(metrics.dev_accuracy)}"
+            f"cost {metrics.training_cost:.6f}{dev}, training {scale.name} {scale.format(metrics.training_metric)}, "
+            f"dev {scale.name} {scale.format(metrics.dev_metric)}"
         )
 
     def early_stopping(self, context: RepeatContext, epoch: int) -> None:
@@ -65,17 +70,18 @@ class EpochPrinter(TrainingObserver):
         )
 
     def experiment_finished(self, result: ExperimentResult) -> None:
+        scale = result.scale
         for repeat in result.repeats:
             self._print(
                 f"[Exp {result.exp_id}] repeat {repeat.repeat + 1} (model seed {repeat.model_seed}, dataset seed {repeat.dataset_seed}): "
-                f"final dev accuracy {_percent(repeat.final_dev_accuracy)}, test accuracy {_percent(repeat.test_accuracy)}"
+                f"final dev {scale.name} {scale.format(repeat.final_dev_metric)}, test {scale.name} {scale.format(repeat.test_metric)}"
             )
 
 
 class ProgressBars(TrainingObserver):
     """An overall bar (epochs × repeats × experiments) and a bar per epoch (minibatches).
 
-    Both show the running training cost and accuracy; the overall bar also the last dev accuracy.
+    Both show the running training cost and metric; the overall bar also the last dev metric.
 
     Args:
         experiments: all experiments of the command (to size the overall bar).
@@ -87,7 +93,7 @@ class ProgressBars(TrainingObserver):
         total = sum(e.options.nbr_epochs * e.options.training_times for e in experiments)
         self.overall = tqdm(total=total, desc="training", unit="epoch", file=self.stream, position=0, dynamic_ncols=True)
         self.epoch_bar: tqdm | None = None
-        self.cost = self.correct = 0.0
+        self.cost = 0.0
         self.count = 0
 
     def epoch_started(self, context: RepeatContext, epoch: int, nbr_minibatches: int) -> None:
@@ -95,21 +101,22 @@ class ProgressBars(TrainingObserver):
         self.overall.set_description(f"{context.experiment.exp_id}{repeat}")
         self.epoch_bar = tqdm(total=nbr_minibatches, desc=f"epoch {epoch}", unit="batch", leave=False,
                               file=self.stream, position=1, dynamic_ncols=True)
-        self.cost = self.correct = 0.0
+        self.cost = 0.0
         self.count = 0
 
     def minibatch_finished(self, context: RepeatContext, epoch: int, minibatch: Minibatch, cost: float, accuracy: float) -> None:
         self.cost += cost * minibatch.size
-        self.correct += accuracy * minibatch.size
         self.count += minibatch.size
         if self.epoch_bar is not None:
-            self.epoch_bar.set_postfix_str(f"loss {self.cost / self.count:.4g}, acc {_percent(self.correct / self.count)}", refresh=False)
+            scale = _scale(context)
+            self.epoch_bar.set_postfix_str(f"loss {self.cost / self.count:.4g}, {scale.name} {scale.format(accuracy)}", refresh=False)
             self.epoch_bar.update(1)
 
     def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
         self._close_epoch()
+        scale = _scale(context)
         self.overall.set_postfix_str(
-            f"loss {metrics.training_cost:.4g}, acc {_percent(metrics.training_accuracy)}, dev acc {_percent(metrics.dev_accuracy)}",
+            f"loss {metrics.training_cost:.4g}, {scale.name} {scale.format(metrics.training_metric)}, dev {scale.format(metrics.dev_metric)}",
             refresh=False,
         )
         self.overall.update(1)

@@ -4,8 +4,11 @@ A run directory holds:
 
 - ``run.json``: how the run was made (nnplug version, git commit, command line, times, status)
   and every experiment's resolved configuration and results, repeat by repeat, with seeds;
-- ``metrics.csv``: one row per epoch per repeat per experiment (readable by pandas);
-- ``confusion-<exp>.csv``: the final dev confusion matrix of each experiment (summed over repeats);
+- ``metrics.csv``: one row per epoch per repeat per experiment (readable by pandas); the
+  ``metric`` column names the metric (``accuracy``, ``R²``) whose values ``training_metric`` and
+  ``dev_metric`` hold;
+- ``confusion-<exp>.csv``: the final dev confusion matrix of each experiment (summed over
+  repeats), for classification only;
 - plots (PNG), profiling reports and checkpoints, written by other observers.
 
 Files are replaced atomically and rewritten after every epoch, so a run stopped at any moment
@@ -14,63 +17,28 @@ directory back into the result dataclasses that plots and reports use.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime
 import io
 import json
-import os
 import platform
-import re
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import nnplug
 from nnplug.errors import NnplugError
+from nnplug.files import safe_name, write_atomically, write_text  # noqa: F401  (also used from here by older code)
 from nnplug.experiment import Experiment
-from nnplug.results import EpochMetrics, ExperimentResult, RepeatResult
+from nnplug.results import OLD_FIELD_NAMES, EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.trainer import RepeatContext, TrainingObserver
 
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.csv"
 RUN_FORMAT = "nnplug-run"
-METRICS_COLUMNS = ["exp_id", "repeat", "model_seed", "dataset_seed"] + [f.name for f in fields(EpochMetrics)]
-
-
-def safe_name(text: str, limit: int = 60) -> str:
-    """``text`` reduced to characters safe in a file name (letters, digits, ``.``, ``_``, ``-``)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "run"
-    return cleaned[:limit]
-
-
-def write_atomically(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
-    """Write a file through ``write(file)`` into a temporary file next to it, then rename it over ``path``.
-
-    Readers never see a half-written file: they get the old content or the new one. The folder is
-    created when missing; the file gets the usual ``rw-r--r--`` permissions (not the temporary
-    file's owner-only ones).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
-            write(handle)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def write_text(path: Path, text: str) -> None:
-    """Atomically write ``text`` to ``path``."""
-    write_atomically(path, lambda handle: handle.write(text))
+METRICS_COLUMNS = ["exp_id", "repeat", "model_seed", "dataset_seed", "metric"] + [f.name for f in fields(EpochMetrics)]
 
 
 def git_commit() -> str | None:
@@ -156,7 +124,9 @@ class RunWriter(TrainingObserver):
     def repeat_finished(self, context: RepeatContext) -> None:
         """Save the repeat's final figures and confusion matrix."""
         self.write()
-        self._write_confusion(self.experiments[-1])
+        # trials of several experiments may run at once (parallel executors): the repeat's own experiment
+        mine = [r for r in self.experiments if r.exp_id == context.experiment.exp_id]
+        self._write_confusion(mine[0] if mine else self.experiments[-1])
 
     def experiment_finished(self, result: ExperimentResult) -> None:
         """Save the experiment's results."""
@@ -174,11 +144,12 @@ class RunWriter(TrainingObserver):
     def results(self) -> list[ExperimentResult]:
         """Every experiment with its repeats so far (the running repeat included)."""
         shown = []
+        listed = any(r is self.current for result in self.experiments for r in result.repeats)
         for result in self.experiments:
             repeats = list(result.repeats)
-            if result is self.experiments[-1] and self.current is not None and all(r is not self.current for r in repeats):
+            if result is self.experiments[-1] and self.current is not None and not listed:
                 repeats.append(self.current)
-            shown.append(ExperimentResult(result.exp_id, result.config, repeats))
+            shown.append(ExperimentResult(result.exp_id, result.config, repeats, metric=result.metric, task=result.task))
         return shown
 
     def write(self) -> None:
@@ -194,7 +165,8 @@ class RunWriter(TrainingObserver):
         write_text(self.path / METRICS_FILE, metrics_csv(results))
 
     def _write_confusion(self, result: ExperimentResult) -> None:
-        repeats = [r for r in self.results()[-1].repeats if r.confusion_matrix is not None]
+        shown = [r for r in self.results() if r.exp_id == result.exp_id] or self.results()[-1:]
+        repeats = [r for r in shown[0].repeats if r.confusion_matrix is not None]
         if not repeats:
             return
         labels = repeats[0].labels
@@ -223,7 +195,7 @@ def metrics_csv(results: list[ExperimentResult]) -> str:
     for result in results:
         for repeat in result.repeats:
             for metrics in repeat.epochs:
-                row = [result.exp_id, repeat.repeat, repeat.model_seed, repeat.dataset_seed]
+                row = [result.exp_id, repeat.repeat, repeat.model_seed, repeat.dataset_seed, result.scale.name]
                 row += ["" if getattr(metrics, f.name) is None else getattr(metrics, f.name) for f in fields(EpochMetrics)]
                 writer.writerow(row)
     return out.getvalue()
@@ -282,7 +254,13 @@ def _experiment_from_dict(data: dict[str, Any]) -> ExperimentResult:
     epoch_fields = {f.name for f in fields(EpochMetrics)}
     repeats = []
     for item in data.get("repeats", []):
-        values = {k: v for k, v in item.items() if k in repeat_fields}
-        values["epochs"] = [EpochMetrics(**{k: v for k, v in e.items() if k in epoch_fields}) for e in item.get("epochs", [])]
+        values = {k: v for k, v in _renamed(item).items() if k in repeat_fields}
+        values["epochs"] = [EpochMetrics(**{k: v for k, v in _renamed(e).items() if k in epoch_fields}) for e in item.get("epochs", [])]
         repeats.append(RepeatResult(**values))
-    return ExperimentResult(data["exp_id"], data.get("config", {}), repeats)
+    # runs saved before metrics and tasks existed measured the accuracy of a classification
+    return ExperimentResult(data["exp_id"], data.get("config", {}), repeats, **{k: data[k] for k in ("metric", "task") if data.get(k)})
+
+
+def _renamed(values: dict[str, Any]) -> dict[str, Any]:
+    """Fields of a saved result with the names of runs saved before metrics (``dev_accuracy``) updated."""
+    return {OLD_FIELD_NAMES.get(key, key): value for key, value in values.items()}

@@ -20,8 +20,8 @@ from nnplug.errors import NnplugError
 def report(run_dirs: tuple[Path, ...], plots: bool, compare_to: Path | None) -> None:
     """Print a table comparing the experiments of saved runs (runs/<timestamp>-<ids>/) and redraw their plots.
 
-    The table has, per experiment: repeats, final and best dev accuracy (mean ± standard
-    deviation over repeats), epochs and mean time per epoch.
+    The table has, per experiment: its metric (accuracy, R²...), repeats, final and best dev
+    value of that metric (mean ± standard deviation over repeats), epochs and mean time per epoch.
     """
     from nnplug.report import format_table, summarize
     from nnplug.runs import load_run
@@ -49,7 +49,7 @@ def _compare(runs: list, directory: Path) -> None:
     from nnplug.results import ExperimentResult
 
     experiments = [
-        ExperimentResult(f"{run.name}/{result.exp_id}" if len(runs) > 1 else result.exp_id, result.config, result.repeats)
+        ExperimentResult(f"{run.name}/{result.exp_id}" if len(runs) > 1 else result.exp_id, result.config, result.repeats, result.metric, result.task)
         for run in runs
         for result in run.experiments
     ]

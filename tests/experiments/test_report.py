@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from nnplug.cli.errors import run_guarded
 from nnplug.cli.main import cli
+from nnplug.metric import MetricScale
 from nnplug.report import mean_std
 
 
@@ -16,7 +17,7 @@ def test_report_compares_two_runs(train, tmp_path, capsys):
     capsys.readouterr()
     assert report([str(first), str(second), f"--compare-to={tmp_path / 'cmp'}"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["run", "experiment", "repeats", "final", "dev", "accuracy", "best", "dev", "accuracy", "epochs", "time/epoch", "status"]
+    assert lines[0].split() == ["run", "experiment", "metric", "repeats", "final", "dev", "best", "dev", "epochs", "time/epoch", "status"]
     fast = next(line for line in lines if " fast " in line)
     slow = next(line for line in lines if " slow " in line)
     assert first.name in fast and " 2 " in fast and "100.00% ± 0.00" in fast and "finished" in fast
@@ -38,3 +39,8 @@ def test_report_on_a_missing_directory(tmp_path, capsys):
 def test_mean_and_sample_standard_deviation():
     assert mean_std([0.9, 1.0, 0.95]) == "95.00% ± 5.00"
     assert mean_std([0.5]) == "50.00%" and mean_std([]) == "n/a"
+
+
+def test_unbounded_metrics_are_shown_as_numbers():
+    r2 = MetricScale("R²", None, 1.0, "", True)
+    assert mean_std([-0.5, 0.5], r2) == "0.0000 ± 0.7071" and mean_std([0.25], r2) == "0.2500"

@@ -36,7 +36,7 @@ def test_run_directory_holds_configuration_metrics_and_plots(train, tmp_path):
     metrics = rows(run_dir / "metrics.csv")
     assert len(metrics) == 4 * 2 + 3
     assert {m["exp_id"] for m in metrics} == {"a", "a_1"}
-    assert float(metrics[-1]["dev_accuracy"]) == 1.0 and float(metrics[0]["rss_mb"]) > 0
+    assert float(metrics[-1]["dev_metric"]) == 1.0 and metrics[-1]["metric"] == "accuracy" and float(metrics[0]["rss_mb"]) > 0
     confusion = rows(run_dir / "confusion-a.csv")
     assert [c["true \\ predicted"] for c in confusion] == ["red", "green", "blue"]
     assert sum(int(c["red"]) + int(c["green"]) + int(c["blue"]) for c in confusion) == 2 * 9  # 15% of 60, two repeats
@@ -49,7 +49,7 @@ def test_metrics_are_readable_by_pandas(train):
     pandas = pytest.importorskip("pandas")
     session = train(["--nbr-epochs=2", "--eval-dev=false"])
     frame = pandas.read_csv(session.run_dir / "metrics.csv")
-    assert list(frame["epoch"]) == [1, 2] and frame["dev_accuracy"].isna().all()
+    assert list(frame["epoch"]) == [1, 2] and frame["dev_metric"].isna().all()
     assert frame["training_cost"].dtype.kind == "f"
 
 
@@ -60,6 +60,18 @@ def test_saved_run_reads_back_as_results(train):
     (trained,) = session.results
     assert saved.to_dict() == json.loads(json.dumps(trained.to_dict()))
     assert run.info["status"] == "finished"
+
+
+def test_runs_saved_before_metrics_read_back_as_accuracies(tmp_path):
+    epoch = {"epoch": 1, "training_cost": 1.0, "training_accuracy": 0.5, "dev_cost": 1.1, "dev_accuracy": 0.25,
+             "duration": 0.1, "rss_mb": 10.0, "learning_rate": 0.1}
+    repeat = {"repeat": 0, "model_seed": 0, "dataset_seed": 0, "epochs": [epoch], "final_dev_accuracy": 0.75, "test_accuracy": 0.5}
+    document = {"format": "nnplug-run", "status": "finished", "experiments": [{"exp_id": "old", "config": {}, "repeats": [repeat]}]}
+    (tmp_path / "run.json").write_text(json.dumps(document))
+    (saved,) = load_run(tmp_path).experiments
+    assert saved.scale.name == "accuracy" and saved.scale.percent and saved.task == "classification"
+    assert saved.repeats[0].final_dev_metric == 0.75 and saved.repeats[0].test_metric == 0.5
+    assert (saved.repeats[0].epochs[0].training_metric, saved.repeats[0].epochs[0].dev_metric) == (0.5, 0.25)
 
 
 def test_files_are_updated_after_every_epoch(train, tmp_path):

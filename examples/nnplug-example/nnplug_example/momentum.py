@@ -1,6 +1,8 @@
 """Gradient descent with (heavy-ball) momentum, in numpy."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from nnplug import NnplugError, Optimizer, Parameter
@@ -18,6 +20,8 @@ class Momentum(Optimizer):
         momentum: share of the previous velocity kept at each step (0 gives plain gradient descent).
         weight_decay: L2 regularization strength (its penalty is added to the reported cost).
     """
+
+    engine: ClassVar[str] = "numpy"
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
         if learning_rate <= 0:

@@ -1,6 +1,8 @@
 """Mean squared error between the model's outputs and one-hot targets."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from nnplug import Loss
@@ -12,6 +14,9 @@ class OneHotMSE(Loss):
     ``cost = mean over samples of sum over classes (output - target)²``: the Brier score. Less
     eager than cross-entropy to push probabilities to 0 or 1.
     """
+
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def cost(self, output: np.ndarray, target: np.ndarray) -> float:
         """Mean over samples of the summed squared differences."""

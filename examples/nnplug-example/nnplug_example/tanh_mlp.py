@@ -1,7 +1,7 @@
 """A multilayer perceptron with tanh hidden layers and residual connections, in numpy."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,7 +22,8 @@ class TanhMLP(Model):
         residual: add each hidden block's input to its output when the widths match.
     """
 
-    engine = "numpy"
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(self, hidden_units: list[int] = [32, 32], residual: bool = True) -> None:
         super().__init__()

@@ -1,7 +1,7 @@
 """Top-k accuracy: a sample counts as right when its class is among the k highest scores."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -17,6 +17,9 @@ class TopK(Accuracy):
         top_k: how many of the highest-scored classes may hold the target (1 is plain accuracy).
     """
 
+    engine: ClassVar[str] = "any"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+
     def __init__(self, top_k: int = 2) -> None:
         if top_k < 1:
             raise NnplugError(f"--top-k must be 1 or more, got {top_k}")
@@ -26,10 +29,10 @@ class TopK(Accuracy):
         """The highest-scored class of every sample."""
         return np.asarray(output).argmax(axis=1)
 
-    def measure(self, output: Any, target: Any) -> float:
-        """Share of samples whose target ranks in the top_k scores (ties count in its favour)."""
+    def correct(self, output: Any, target: Any) -> np.ndarray:
+        """Whether each sample's target ranks in the top_k scores (ties count in its favour)."""
         scores = np.asarray(output)
         truth = self.targets(target)
         target_scores = scores[np.arange(len(truth)), truth]
         higher = (scores > target_scores[:, None]).sum(axis=1)
-        return float(np.mean(higher < self.top_k))
+        return higher < self.top_k

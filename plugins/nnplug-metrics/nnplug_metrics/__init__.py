@@ -1,0 +1,1 @@
+"""Engine-neutral metrics of nnplug: Classes (classification accuracy) and R2 (regression)."""
