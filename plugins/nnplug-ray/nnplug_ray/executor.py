@@ -1,0 +1,188 @@
+"""``--executor=ray``: every trial is a Ray task on a Ray cluster (or on a local Ray instance).
+
+The driver decodes each dataset once and puts the loader in Ray's object store: every node
+fetches it once and its workers read the samples zero-copy from the node's shared memory, so
+datasets need to be readable by the driver only. Each task requests ``--trial-cpus`` CPUs and
+``--trial-gpus`` GPUs and sends its epochs back through a Ray queue as they finish; the driver
+writes the run directory. A task that raises fails its trial; a worker or node that dies fails
+the trials it ran; Ctrl-C cancels every task. Checkpoints are written by the tasks into the run
+directory's path on their own node (use a shared file system for ``--runs-dir`` on a cluster).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+from nnplug.errors import NnplugError
+from nnplug.executor import Executor
+from nnplug.executors.processes import available_cores, limit_threads
+from nnplug.study import Study
+from nnplug.trials import Trial, one_line, run_trial
+
+LOG = logging.getLogger("nnplug.executors.ray")
+
+#: Seconds cancelled tasks get to report their last events before they are force-stopped.
+GRACE_SECONDS = 5.0
+#: How often the driver looks for finished tasks and new events (seconds).
+POLL_SECONDS = 0.05
+
+
+class Ray(Executor):
+    """Runs trials as Ray tasks on a Ray cluster (default: a Ray instance started here for the run).
+
+    Args:
+        ray_address: the cluster to join: host:port of its head node (what `ray start --head` prints), or auto (the cluster started on this machine); empty: start a local Ray instance for this run.
+        trial_cpus: CPUs each trial requests from Ray (its math libraries use that many threads).
+        trial_gpus: GPUs each trial requests (1 gives each torch trial a GPU of its own; 0: none).
+    """
+
+    def __init__(self, ray_address: str = "", trial_cpus: float = 1.0, trial_gpus: float = 0.0) -> None:
+        if not trial_cpus > 0:
+            raise NnplugError(f"--trial-cpus must be positive, got {trial_cpus}")
+        if trial_gpus < 0:
+            raise NnplugError(f"--trial-gpus must be 0 or more, got {trial_gpus}")
+        self.ray_address = ray_address.strip()
+        self.trial_cpus = trial_cpus
+        self.trial_gpus = trial_gpus
+        self._started = False
+
+    # connection ------------------------------------------------------------------------------
+    def prepare(self, experiments: list[Any]) -> None:
+        """Join the cluster (or start a local instance) and check it can run a trial.
+
+        Raises:
+            NnplugError: the address cannot be reached, or no node has the CPUs or GPUs a trial asks for.
+        """
+        import ray
+
+        if not ray.is_initialized():  # else: a connection made by the caller (notebooks, tests) is used as is
+            self._connect(ray)
+        try:
+            self._check_resources(ray)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, ray: Any) -> None:
+        address = self.ray_address
+        if address and address != "auto" and "://" not in address:
+            _check_reachable(address)
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": False}
+        if not address:
+            options["num_cpus"] = available_cores()
+        try:
+            ray.init(address=address or None, **options)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            where = f"at {address}" if address else "(local instance)"
+            raise NnplugError(f"cannot start or reach the Ray cluster {where}: {' '.join(str(err).split())[:300]}") from None
+        self._started = True
+
+    def _check_resources(self, ray: Any) -> None:
+        nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+        gpus = max((node.get("GPU", 0) for node in nodes), default=0)
+        cpus = max((node.get("CPU", 0) for node in nodes), default=0)
+        if self.trial_gpus > gpus:
+            raise NnplugError(f"--trial-gpus={self.trial_gpus:g}, but no node of the Ray cluster has that many GPUs (largest: {gpus:g})")
+        if self.trial_cpus > cpus:
+            raise NnplugError(f"--trial-cpus={self.trial_cpus:g}, but no node of the Ray cluster has that many CPUs (largest: {cpus:g})")
+
+    def close(self) -> None:
+        """Leave the cluster; a local instance started for the run stops with its workers."""
+        if self._started:
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
+    # trials ----------------------------------------------------------------------------------
+    def run(self, study: Study) -> None:
+        """Submit every trial as a task, relay their events to the study as they come."""
+        import ray
+        from ray.util.queue import Queue
+
+        study.start()
+        queue = Queue(actor_options={"num_cpus": 0})
+        registry = ray.put(study.registry)
+        loaders = [ray.put(loader) for loader in study.loaders]  # once: every node fetches it once
+        remote = ray.remote(_trial_task).options(num_cpus=self.trial_cpus, num_gpus=self.trial_gpus, max_retries=0)
+        threads = max(1, int(self.trial_cpus))
+        run_dir = str(study.run_dir) if study.run_dir is not None else None
+        tasks = {remote.remote(trial, registry, loaders[trial.dataset], run_dir, queue, threads): trial for trial in study.trials}
+        trials = {trial.key: trial for trial in study.trials}
+        try:
+            while tasks:
+                done, _ = ray.wait(list(tasks), num_returns=len(tasks), timeout=POLL_SECONDS)
+                _relay(queue, study, trials)
+                for ref in done:
+                    trial = tasks.pop(ref)
+                    error, interrupted = _outcome(ray, ref)
+                    study.trial_ended(trial, error=error, interrupted=interrupted)
+        except BaseException:
+            self._cancel(ray, queue, study, trials, tasks)
+            raise
+        finally:
+            ray.kill(queue.actor)
+
+    def _cancel(self, ray: Any, queue: Any, study: Study, trials: dict[tuple[int, int], Trial], tasks: dict[Any, Trial]) -> None:
+        """Interrupt running tasks (each reports its last epochs), force-stop the rest after the grace period."""
+        for ref in tasks:
+            ray.cancel(ref)
+        deadline = time.monotonic() + GRACE_SECONDS
+        pending = list(tasks)
+        while pending and time.monotonic() < deadline:
+            _, pending = ray.wait(pending, num_returns=len(pending), timeout=POLL_SECONDS)
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        try:
+            _relay(queue, study, trials)
+        except Exception as err:  # the queue's actor may be gone with a lost node
+            LOG.debug("last events lost: %s", err)
+        study.interrupt(list(tasks.values()))
+
+
+def _check_reachable(address: str) -> None:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise NnplugError(f"--ray-address expects host:port (e.g. 10.0.0.5:6379), auto, or nothing; got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+    except OSError as err:
+        raise NnplugError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
+
+
+def _relay(queue: Any, study: Study, trials: dict[tuple[int, int], Trial]) -> None:
+    """Hand every waiting event to the study."""
+    while True:
+        waiting = queue.qsize()
+        if not waiting:
+            return
+        for key, event, data in queue.get_nowait_batch(waiting):
+            study.receive(trials[key], event, data)
+
+
+def _outcome(ray: Any, ref: Any) -> tuple[str | None, bool]:
+    """(error, interrupted) of a finished task; a lost worker or node is the trial's error."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.TaskCancelledError:
+        return None, True
+    except ray.exceptions.RayTaskError as err:
+        return one_line(err.cause if err.cause is not None else err), False
+    except ray.exceptions.RayError as err:
+        return f"Ray worker lost ({type(err).__name__}: {' '.join(str(err).split())[:200]})", False
+
+
+def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, queue: Any, threads: int) -> tuple[str | None, bool]:
+    """A Ray task: run one trial, its events going to ``queue``; return (error, interrupted)."""
+    limit_threads(threads)
+    LOG.debug("trial %s on pid %d", trial.name, os.getpid())
+    try:
+        run_trial(trial, registry, loader, lambda event, data: queue.put((trial.key, event, data)), run_dir)
+    except KeyboardInterrupt:  # ray.cancel
+        return None, True
+    except Exception as err:  # the trial's failure; the study goes on
+        return one_line(err), False
+    return None, False
