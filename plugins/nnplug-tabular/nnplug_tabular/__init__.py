@@ -1,0 +1,1 @@
+"""nnplug's tabular data loader (numeric CSV files, regression)."""
