@@ -136,7 +136,7 @@ def _call_close(close: Any, results: list[ExperimentResult]) -> None:
 
 def _optional_observers(run_dir: Path, experiments: list[Any]) -> list[TrainingObserver]:
     """Best-on-dev and ``--save-model`` checkpoints; minibatch dumps when an experiment asks."""
-    from nnplug.checkpoints import CheckpointSaver
+    from nnplug.checkpoints.saver import CheckpointSaver
 
     observers: list[TrainingObserver] = [CheckpointSaver(run_dir)]
     if any(e.options.dump_minibatches for e in experiments):

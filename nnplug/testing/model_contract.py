@@ -192,7 +192,7 @@ class ModelContract:
             return  # checkpoints are not part of this nnplug
         source, target = self.built(), self.built(self.seed + 1)
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "model.ckpt"
+            path = Path(folder) / "model.safetensors"
             labels = [f"class{i}" for i in range(self.nbr_classes)]
             save_checkpoint(path, source, {"sample_shape": list(self.sample_shape), "nbr_classes": self.nbr_classes, "labels": labels})
             config = load_checkpoint(path, target)

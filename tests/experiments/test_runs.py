@@ -147,4 +147,4 @@ def test_minibatches_are_dumped_in_the_run_for_the_experiments_asking(train):
 def test_best_on_dev_checkpoints_are_kept_in_the_run(train):
     session = train(["--nbr-epochs=2", "--training-times=2"])
     names = sorted(p.name for p in (session.run_dir / "checkpoints").iterdir())
-    assert names == ["exp1-repeat0-best.npz", "exp1-repeat1-best.npz"]
+    assert names == ["exp1-repeat0-best.safetensors", "exp1-repeat1-best.safetensors"]

@@ -87,7 +87,7 @@ def test_classification_errors(tmp_path, models, run_infer):
 
 @pytest.mark.slow
 def test_checkpoint_saved_by_bin_train_classifies_its_dataset(tmp_path):
-    checkpoint = tmp_path / "colors.npz"
+    checkpoint = tmp_path / "colors.safetensors"
     common = ["--datasets-path", str(REPO / "datasets")]
     trained = subprocess.run(
         [str(REPO / "bin/train"), *common, "--nbr-epochs=10", "--resize=8,8", "--learning-rate=0.05", f"--save-model={checkpoint}"],

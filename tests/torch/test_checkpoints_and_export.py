@@ -1,7 +1,8 @@
 """Checkpoints of both engines (save, load, best-on-dev, bad input) and ONNX export matched by ONNX Runtime."""
 from __future__ import annotations
 
-import zipfile
+import json
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,6 @@ import pytest
 
 from nnplug import NnplugError
 from nnplug.checkpoints import (
-    CheckpointSaver,
     load_checkpoint,
     load_optimizer_state,
     read_checkpoint,
@@ -18,6 +18,7 @@ from nnplug.checkpoints import (
     rebuild_model,
     save_checkpoint,
 )
+from nnplug.checkpoints.saver import CheckpointSaver
 from nnplug.cli.export import export_checkpoint
 from nnplug.cli.main import cli
 from nnplug.registry import Registry
@@ -41,9 +42,9 @@ def saved(train, tmp_path_factory) -> dict[str, tuple[Path, Path, object]]:
     for name, args in MODELS.items():
         extra = [f"--models-path={root / 'models'}"] if name == "OnnxTorch" else []
         run_dir = root / f"run-{name}"
-        (result,) = train([*args, *extra, "--nbr-epochs=4", f"--save-model={root / name}.ckpt", f"--exp-id={name}"],
+        (result,) = train([*args, *extra, "--nbr-epochs=4", f"--save-model={root / name}.safetensors", f"--exp-id={name}"],
                           observers=[CheckpointSaver(run_dir)])
-        runs[name] = (root / f"{name}.ckpt", run_dir, result)
+        runs[name] = (root / f"{name}.safetensors", run_dir, result)
     return runs
 
 
@@ -52,12 +53,12 @@ def test_a_checkpoint_resumes_with_the_same_dev_results(train, saved, name):
     path, run_dir, result = saved[name]
     config = read_checkpoint_config(path)
     assert config["model"] == name and config["sample_shape"] == [12] and config["labels"] == ["red", "green", "blue"]
-    assert zipfile.is_zipfile(path)
+    assert header(path)["__metadata__"]["nnplug"]  # safetensors: an 8-byte length, then a JSON header
     extra = [f"--models-path={path.parent / 'models'}"] if name == "OnnxTorch" else []
     (again,) = train([*MODELS[name], *extra, "--nbr-epochs=1", f"--load-model={path}"])
     assert again.repeats[0].epochs[0].dev_cost == pytest.approx(result.repeats[0].final_dev_cost, abs=1e-12)
     best = sorted((run_dir / "checkpoints").iterdir())
-    assert [p.name for p in best] == [f"{name}-repeat0-best{'.npz' if name == 'NLayers' else '.pt'}"]
+    assert [p.name for p in best] == [f"{name}-repeat0-best.safetensors"]
     assert read_checkpoint_config(best[0])["dev_cost"] == pytest.approx(min(
         [e.dev_cost for e in result.repeats[0].epochs] + [result.repeats[0].final_dev_cost]))
 
@@ -75,8 +76,8 @@ CONTINUED = {
 def test_training_continued_from_a_checkpoint_goes_on_as_if_uninterrupted(train, name, tmp_path):
     args = [*CONTINUED[name], "--max-minibatch-size=1000"]
     (straight,) = train([*args, "--nbr-epochs=5"])
-    train([*args, "--nbr-epochs=2", f"--save-model={tmp_path / 'half'}"], observers=[CheckpointSaver()])
-    (continued,) = train([*args, "--nbr-epochs=3", f"--load-model={tmp_path / 'half'}"])
+    train([*args, "--nbr-epochs=2", f"--save-model={tmp_path / 'half.safetensors'}"], observers=[CheckpointSaver()])
+    (continued,) = train([*args, "--nbr-epochs=3", f"--load-model={tmp_path / 'half.safetensors'}"])
     expected = [epoch.training_cost for epoch in straight.repeats[0].epochs[2:]]
     assert [epoch.training_cost for epoch in continued.repeats[0].epochs] == pytest.approx(expected, rel=1e-7)
 
@@ -138,21 +139,70 @@ def test_missing_or_misshapen_tensors_are_refused(registry, saved, name, tmp_pat
     first = sorted(state)[0]
     incomplete = dict(state)
     del incomplete[first]
-    save_checkpoint(tmp_path / "incomplete", model, config, state=incomplete)
+    save_checkpoint(tmp_path / "incomplete.safetensors", model, config, state=incomplete)
     with pytest.raises(NnplugError, match=f"lacks tensors {first}"):
-        load_checkpoint(tmp_path / "incomplete", model)
+        load_checkpoint(tmp_path / "incomplete.safetensors", model)
     other = registry.create("model", name, {"layers": [5]})
     other.build((12,), 3, 0)
     with pytest.raises(NnplugError, match="has shape"):
         load_checkpoint(saved[name][0], other)
 
 
+def header(path: Path) -> dict:
+    """The JSON header of a safetensors file, read by hand (no library, nothing executed)."""
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8:8 + length])
+
+
+def test_both_engines_store_numpy_tensors_and_the_configuration_in_the_header(saved):
+    for name in ("NLayers", "NLayersTorch"):
+        found = header(saved[name][0])
+        config = json.loads(found["__metadata__"]["nnplug"])
+        assert config["model"] == name and config["format"] == 2 and config["optimizer"]["name"] in ("Adam", "AdamTorch")
+        assert config["engine"] == ("numpy" if name == "NLayers" else "torch")
+        assert config["labels"] == ["red", "green", "blue"] and config["sample_shape"] == [12]
+        tensors = {key: value for key, value in found.items() if key != "__metadata__"}
+        assert any(key.startswith("__optimizer__/") for key in tensors)
+        assert all(value["dtype"] in ("F32", "F64", "I64") for value in tensors.values())
+
+
 def test_files_that_are_not_checkpoints_are_refused(tmp_path, saved):
-    (tmp_path / "text.ckpt").write_text("hello")
+    (tmp_path / "text.safetensors").write_text("hello")
     with pytest.raises(NnplugError, match="is not an nnplug checkpoint"):
-        read_checkpoint_config(tmp_path / "text.ckpt")
-    np.savez(tmp_path / "plain.npz", a=np.zeros(2))
-    with pytest.raises(NnplugError, match="is not an nnplug checkpoint"):
-        read_checkpoint_config(tmp_path / "plain.npz")
+        read_checkpoint_config(tmp_path / "text.safetensors")
+    from safetensors.numpy import save_file
+
+    save_file({"a": np.zeros(2)}, str(tmp_path / "plain.safetensors"))
+    with pytest.raises(NnplugError, match="is a safetensors file but not an nnplug checkpoint"):
+        read_checkpoint_config(tmp_path / "plain.safetensors")
     with pytest.raises(NnplugError, match="not found"):
-        read_checkpoint_config(tmp_path / "absent.pt")
+        read_checkpoint_config(tmp_path / "absent.safetensors")
+
+
+def test_old_npz_and_pt_checkpoints_are_refused_in_one_line(tmp_path):
+    for name in ("old.npz", "old.pt"):
+        np.savez(tmp_path / "old.npz", a=np.zeros(2))
+        (tmp_path / name).write_bytes((tmp_path / "old.npz").read_bytes())
+        with pytest.raises(NnplugError, match=r"no longer reads \.(npz|pt) checkpoints .*--save-model=NAME\.safetensors") as error:
+            read_checkpoint_config(tmp_path / name)
+        assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["model.npz", "model.pt", "model"])
+def test_save_model_needs_the_safetensors_suffix_before_any_training(train, name, tmp_path):
+    with pytest.raises(NnplugError, match=r"--save-model=.*: checkpoints are safetensors files, their name must end in \.safetensors"):
+        train(["--model=NLayers", "--layers=7", "--nbr-epochs=1", f"--save-model={tmp_path / name}"])
+    assert not list(tmp_path.iterdir())
+
+
+def test_load_model_of_another_model_is_refused_before_training(train, saved):
+    with pytest.raises(NnplugError, match="was saved from model NLayers, not NLayersTorch"):
+        train(["--model=NLayersTorch", "--layers=7", "--nbr-epochs=1", f"--load-model={saved['NLayers'][0]}"])
+
+
+def test_save_best_false_writes_no_best_on_dev_checkpoint(train, tmp_path):
+    train(["--model=NLayers", "--layers=7", "--nbr-epochs=2", "--save-best=false"], observers=[CheckpointSaver(tmp_path)])
+    assert not (tmp_path / "checkpoints").exists()
+    train(["--model=NLayers", "--layers=7", "--nbr-epochs=2", "--exp-id=kept"], observers=[CheckpointSaver(tmp_path)])
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["kept-repeat0-best.safetensors"]

@@ -16,7 +16,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from nnplug import Model, NnplugError
-from nnplug.runs import write_atomically
+from nnplug.files import write_atomically
 
 #: Batch-norm epsilon of the numpy engine.
 BATCH_NORM_EPSILON = 1e-5

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from torch import nn
 
@@ -20,6 +20,8 @@ class OnnxTorch(TorchModel):
     without one is read as logits. Initial weights are the file's (``--model-seed`` only seeds
     dropout). With ``--dtype=float64`` every float32 tensor of the graph is turned to float64.
     """
+
+    engine: ClassVar[str] = "torch"
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from nnplug.runs import write_atomically
+from nnplug.files import write_atomically
 
 #: ONNX opset and IR version written (readable by onnxruntime and onnx2torch installed here).
 OPSET = 17

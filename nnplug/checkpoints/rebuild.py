@@ -1,0 +1,39 @@
+"""Models rebuilt from checkpoints: the plugin named in the file, created with its saved options, restored."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nnplug.checkpoints.format import load_checkpoint, read_checkpoint_config
+from nnplug.errors import NnplugError
+
+if TYPE_CHECKING:
+    from nnplug.model import Model
+    from nnplug.registry import Registry
+
+
+def rebuild_model(path: Path | str, registry: "Registry | None" = None) -> tuple["Model", dict[str, Any]]:
+    """Create, build and restore the model a checkpoint was saved from; return it and the configuration.
+
+    ``nnplug export`` and ``bin/infer --checkpoint`` read checkpoints this way.
+
+    Raises:
+        NnplugError: the file is not a checkpoint, its model plugin is not installed or lost an
+            option the checkpoint sets, or its tensors do not fit.
+    """
+    from nnplug.registry import Registry
+
+    config = read_checkpoint_config(path)
+    registry = registry or Registry()
+    info = registry.info("model", config["model"])
+    specs = {spec.name: spec for spec in info.options}
+    options = {}
+    for name, value in config["options"].items():
+        spec = specs.get(name)
+        if spec is None:
+            raise NnplugError(f"checkpoint {path}: model {config['model']} has no option {name} any more")
+        options[name] = spec.type.check(tuple(value) if spec.type.base == "tuple" else value)
+    model = registry.create("model", config["model"], options)
+    model.build(tuple(config["sample_shape"]), int(config["nbr_classes"]), int(config.get("model_seed", 0)))
+    load_checkpoint(path, model)
+    return model, config
