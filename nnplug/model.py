@@ -149,6 +149,27 @@ def _as_numpy(value: Any) -> Any:
         return value.detach().cpu().numpy()
     return value
 
+    @contextlib.contextmanager
+    def replaying(self) -> Iterator[None]:
+        """Make the last training step repeatable, backward included, while the block runs.
+
+        Like :meth:`frozen` (same dropout masks, batch-norm statistics untouched), but a forward
+        inside may be followed by :meth:`backward`: instability checks replay a failed minibatch
+        this way to find where a NaN appeared. The caller restores the gradients afterwards. This
+        default is :meth:`frozen`; models whose frozen passes cannot be differentiated override it.
+        """
+        with self.frozen():
+            yield
+
+    def gradient_arrays(self) -> list[Any]:
+        """The engine arrays that hold every parameter's gradient, as few as the model stores them in.
+
+        Instability checks test these for NaN/Inf once per minibatch, so a model keeping all its
+        gradients in one buffer (the numpy models) returns just that buffer. The default: each
+        parameter's ``grad``.
+        """
+        return [param.grad for param in self.parameters() if param.grad is not None]
+
 
 def _from_numpy(value: np.ndarray, like: Any) -> Any:
     if hasattr(like, "detach"):

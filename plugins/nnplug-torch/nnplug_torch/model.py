@@ -171,6 +171,13 @@ class TorchModel(Model):
 
     def add_layer_observer(self, observer: LayerObserver) -> None:
         """Observe every module's passes (installs the torch hooks with the first observer)."""
+    @contextlib.contextmanager
+    def replaying(self) -> Iterator[None]:
+        """:meth:`frozen` with autograd on, so a replayed training step can run backward too."""
+        with self.frozen():
+            self._frozen = False  # frozen passes skip the autograd graph; a replayed step needs it
+            yield
+
         super().add_layer_observer(observer)
         if self._hooks is None:
             self._hooks = LayerHooks(self.leaf_modules(), self.layer_observers)

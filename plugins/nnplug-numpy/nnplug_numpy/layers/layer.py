@@ -63,7 +63,8 @@ class Layer:
         return self.backward_input(gradient) if input_gradient else None
 
     def backward_parameters(self, gradient: np.ndarray) -> None:
-        """Fill the parameters' ``grad`` from dCost/dOutput (layers without parameters: nothing)."""
+        """Fill the parameters' ``grad`` in place (``out=``: they are views of the model's gradient
+        buffer) from dCost/dOutput (layers without parameters: nothing)."""
 
     def backward_input(self, gradient: np.ndarray) -> np.ndarray:
         """Return dCost/dInput from dCost/dOutput; runs after :meth:`backward_parameters`, whose

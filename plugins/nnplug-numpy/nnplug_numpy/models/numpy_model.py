@@ -34,6 +34,7 @@ class NumpyModel(Model):
         self.dtype = np.dtype(dtype)
         self.layers: list[Layer] = []
         self._parameters: list[Parameter] = []
+        self._gradients = np.zeros(0, dtype=self.dtype)
         self._owner: dict[int, int] = {}
         #: inputs of every layer in the last (non-frozen) training forward, then its output.
         self._activations: list[np.ndarray] = []
@@ -53,12 +54,17 @@ class NumpyModel(Model):
         for position, layer in enumerate(self.layers):
             size = layer.build(f"L{position}_{type(layer).__name__}", size, self.dtype, init_rng)
         self._parameters = [param for layer in self.layers for param in layer.parameters]
+        self._gradients = _share_one_buffer(self._parameters, self.dtype)
         self._owner = {id(param): position for position, layer in enumerate(self.layers) for param in layer.parameters}
         self._activations = []
 
     def parameters(self) -> list[Parameter]:
         """Every layer's parameters, in layer order."""
         return list(self._parameters)
+
+    def gradient_arrays(self) -> list[np.ndarray]:
+        """The one buffer every parameter's ``grad`` is a view of (one finite test covers them all)."""
+        return [self._gradients]
 
     def layer_names(self) -> list[str]:
         """``L0_Dense``, ``L1_Dropout``...: the names observers receive."""
@@ -189,3 +195,18 @@ class NumpyModel(Model):
             if missing:
                 raise NnplugError(f"checkpoint lacks tensors {', '.join(missing)}")
             layer.load_state(state)
+
+
+def _share_one_buffer(parameters: list[Parameter], dtype: np.dtype) -> np.ndarray:
+    """Make every parameter's ``grad`` a view of one flat zeroed buffer, and return the buffer.
+
+    Layers write gradients in place (``out=``), so they land in the buffer: checks then test
+    all gradients with one reduction instead of one per tensor.
+    """
+    buffer = np.zeros(sum(param.grad.size for param in parameters), dtype=dtype)
+    offset = 0
+    for param in parameters:
+        size = param.grad.size
+        param.grad = buffer[offset : offset + size].reshape(param.grad.shape)
+        offset += size
+    return buffer
