@@ -5,7 +5,7 @@ It is not registered as an entry point (it has no files to read); add it to a re
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, ClassVar
 
 import numpy as np
 
@@ -23,6 +23,9 @@ class ArrayDataLoader(DataLoader):
         max_minibatch_size: largest training minibatch; dev and test come whole.
         dtype: numpy dtype of the samples handed to models.
     """
+
+    engine: ClassVar[str] = "any"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(
         self,

@@ -16,8 +16,9 @@ class Minibatch:
     """A group of samples fed to a model in one step.
 
     Attributes:
-        x: the inputs, first axis is the sample (numpy array or torch tensor, values in 0..1).
-        y: the one-hot targets, shape (samples, classes), same engine as ``x``.
+        x: the inputs, first axis is the sample: a numpy array as data loaders give it, in the
+            model's engine once the trainer has converted it (``RepeatContext.engine``).
+        y: the targets, first axis is the sample (one-hot rows for classification), like ``x``.
         index: position of this minibatch in its epoch (0-based).
         ids: identifiers of the samples (e.g. file paths), for dumps and reports.
     """

@@ -79,7 +79,7 @@ class MinibatchDumper(TrainingObserver):
         options = getattr(context.experiment, "options", None)
         if options is not None and not getattr(options, "dump_minibatches", False):
             return
-        x, y = _numpy(minibatch.x), _numpy(minibatch.y)
+        x, y = _numpy(context, minibatch.x), _numpy(context, minibatch.y)
         shape = sample_image_shape(int(np.prod(x.shape[1:])), context.data_loader)
         labels = context.data_loader.labels
         folder = self.folder(context, epoch, minibatch)
@@ -89,8 +89,7 @@ class MinibatchDumper(TrainingObserver):
             write_png(folder / f"{index}_{_safe(label)}.png", to_pixels(x[index], shape))
 
 
-def _numpy(values: Any) -> np.ndarray:
-    """Numpy view of an array or a torch tensor (without importing torch)."""
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    return np.asarray(values)
+def _numpy(context: RepeatContext, values: Any) -> np.ndarray:
+    """Numpy view of a minibatch array in the run's engine (the engine converts it)."""
+    engine = context.engine
+    return engine.to_numpy(values) if engine is not None else np.asarray(values)

@@ -43,7 +43,7 @@ class Engine(Plugin):
 
     @abstractmethod
     def to_numpy(self, value: Any) -> np.ndarray:
-        """Return an engine array (or scalar) as a numpy array, detached and on the CPU."""
+        """Return an engine array (or scalar) as a numpy array on the CPU, outside any autograd graph."""
 
     @abstractmethod
     def from_numpy(self, array: np.ndarray, like: Any = None) -> Any:

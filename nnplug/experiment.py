@@ -23,6 +23,8 @@ class GlobalOptions:
         runs_dir: Path = Path("runs"),
         display_graphs: bool = False,
         list_plugins: bool = False,
+        executor: str = "sequential",
+        config: Path | None = None,
     ) -> None:
         """
         Args:
@@ -30,11 +32,15 @@ class GlobalOptions:
             runs_dir: where each invocation writes its run directory (configuration, metrics, plots).
             display_graphs: open live plot windows while training (needs a display).
             list_plugins: list the installed plugins and exit.
+            executor: where trials (experiment repeats) run: sequential (here, one after the other), processes (local worker processes), ray (a Ray cluster; nnplug-ray); see the executor options.
+            config: run the experiments of this file again: a run's run.json or a TOML file of the same shape (options given after it override the file's).
         """
         self.debug = debug
         self.runs_dir = runs_dir
         self.display_graphs = display_graphs
         self.list_plugins = list_plugins
+        self.executor = executor
+        self.config = config
 
 
 class ExperimentOptions:
@@ -43,11 +49,12 @@ class ExperimentOptions:
     def __init__(
         self,
         exp_id: str = "",
-        data_loader: str = "NumpyVips",
+        data_loader: str = "Vips",
         model: str = "OneLayer",
-        optimizer: str = "Adam",
-        loss: str = "CrossEntropy",
-        accuracy: str = "ClassesNumpy",
+        optimizer: str = "",
+        loss: str = "",
+        metric: str = "",
+        accuracy: str = "",
         nbr_epochs: int = 100,
         training_times: int = 1,
         repeat_seeds: Literal["model", "dataset", "both"] = "model",
@@ -73,9 +80,10 @@ class ExperimentOptions:
             exp_id: name of the experiment in outputs (default: exp1, exp2...; duplicates get _1, _2).
             data_loader: the data loader plugin.
             model: the model plugin.
-            optimizer: the optimizer plugin.
-            loss: the loss plugin.
-            accuracy: the accuracy plugin.
+            optimizer: the optimizer plugin (default: the model's engine's for the data loader's task).
+            loss: the loss plugin (default: the model's engine's for the data loader's task).
+            metric: the metric plugin (accuracy, R²...) scored on every partition (default: the model's engine's for the task).
+            accuracy: older name of --metric (when given, it selects the metric).
             nbr_epochs: number of epochs to train.
             training_times: how many times to train the experiment, each repeat with derived seeds.
             repeat_seeds: which seeds change between repeats: model (initialization; data fixed), dataset (partitions and shuffling; model fixed) or both.
@@ -102,6 +110,9 @@ class ExperimentOptions:
         self.model = model
         self.optimizer = optimizer
         self.loss = loss
+        if accuracy and metric and accuracy != metric:
+            raise NnplugError(f"--accuracy={accuracy} and --metric={metric} disagree: --accuracy is the older name of --metric, give one")
+        self.metric = accuracy or metric
         self.accuracy = accuracy
         self.nbr_epochs = nbr_epochs
         self.training_times = training_times
@@ -157,7 +168,7 @@ class ExperimentOptions:
 
 
 #: Plugin kinds in the order they are built and reported, with the ExperimentOptions field selecting each.
-PLUGIN_SLOTS: tuple[str, ...] = ("data_loader", "model", "optimizer", "loss", "accuracy")
+PLUGIN_SLOTS: tuple[str, ...] = ("data_loader", "model", "optimizer", "loss", "metric")
 
 
 @dataclass

@@ -222,3 +222,78 @@ def _describe_with_inspect(cls: type) -> ClassDescription:
             default = REQUIRED if param.default is param.empty else option_type.check(param.default)
             options.append(OptionSpec(name, option_type, default, helps.get(name, "")))
     return ClassDescription((doc.short_description or "").strip(), (doc.long_description or "").strip(), options)
+
+
+#: Class attributes a plugin declares for listings and compatibility checks (read from the source).
+DECLARED_ATTRIBUTES = ("engine", "tasks", "aliases", "defaults")
+
+
+def declarations_of_entry_point(value: str) -> dict[str, Any]:
+    """The declared ``engine``, ``tasks``, ``aliases`` (and engines' ``defaults``) of the class an entry point names.
+
+    Read from the source like options (nothing is imported but parent packages): the class's own
+    assignments first, then its bases' (followed through the module's imports, up to the kinds'
+    base classes). Only literal values count; an attribute the class and its bases do not set is
+    absent from the result.
+    """
+    module, _, qualname = value.partition(":")
+    if not qualname:
+        raise IntrospectionError(f"entry point {value!r} does not name a class (module:Class)")
+    return _declarations_in_module(module, qualname)
+
+
+def declarations_of_class(cls: type) -> dict[str, Any]:
+    """The declared ``engine``, ``tasks`` and ``aliases`` of an imported class (its attributes)."""
+    try:
+        return _declarations_in_module(cls.__module__, cls.__qualname__)
+    except (IntrospectionError, OSError, TypeError):
+        found: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            if f"{klass.__module__}:{klass.__qualname__}" in _stop_classes():
+                continue
+            for name in DECLARED_ATTRIBUTES:
+                if name in vars(klass):
+                    found[name] = vars(klass)[name]
+        return found
+
+
+def _stop_classes() -> set[str]:
+    from nnplug.registry import KINDS
+
+    return {kind.base for kind in KINDS.values()} | {"nnplug.plugin:Plugin", "builtins:object"}
+
+
+def _declarations_in_module(module: str, qualname: str) -> dict[str, Any]:
+    tree, package = _module_tree(module)
+    node = _find_class(tree, qualname)
+    if node is None:
+        raise IntrospectionError(f"class {qualname} not found in {module}")
+    found: dict[str, Any] = {}
+    for base in reversed(node.bases):  # the first base wins, as in the method resolution order
+        located = _locate_name(ast.unparse(base), tree, module, package)
+        if located is None or f"{located[0]}:{located[1]}" in _stop_classes() or located[0] == "nnplug":
+            continue
+        try:
+            found.update(_declarations_in_module(*located))
+        except (IntrospectionError, OSError):
+            continue
+    found.update(_own_declarations(node, f"{module}:{qualname}"))
+    return found
+
+
+def _own_declarations(node: ast.ClassDef, where: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            name, value = stmt.target.id, stmt.value
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name, value = stmt.targets[0].id, stmt.value
+        else:
+            continue
+        if name not in DECLARED_ATTRIBUTES:
+            continue
+        try:
+            found[name] = ast.literal_eval(value)
+        except ValueError:
+            raise IntrospectionError(f"{where}: {name} must be a literal value, not {ast.unparse(value)}") from None
+    return found

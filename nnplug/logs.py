@@ -19,21 +19,21 @@ class Summary:
     """A lazy one-line description of an array: shape, dtype, mean, std, min and max.
 
     Args:
-        value: a numpy array, a torch tensor, a number or None.
+        value: an engine array, a number or None.
+        engine: the engine that reads ``value`` as numpy (None: numpy reads it directly).
     """
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "engine")
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, engine: Any = None) -> None:
         self.value = value
+        self.engine = engine
 
     def __str__(self) -> str:
         value = self.value
         if value is None:
             return "none"
-        if hasattr(value, "detach"):
-            value = value.detach().cpu().numpy()
-        array = np.asarray(value)
+        array = self.engine.to_numpy(value) if self.engine is not None else np.asarray(value)
         if array.size == 0:
             return f"empty {array.dtype} {tuple(array.shape)}"
         if not np.issubdtype(array.dtype, np.number):
@@ -53,18 +53,25 @@ class Summary:
 
 
 class LayerDebugLogger:
-    """A layer observer logging every layer's output and backward gradient (attached under ``--debug``)."""
+    """A layer observer logging every layer's output and backward gradient (attached under ``--debug``).
+
+    Args:
+        engine: the model's engine, which reads activations and gradients as numpy.
+    """
+
+    def __init__(self, engine: Any = None) -> None:
+        self.engine = engine
 
     def before_forward(self, layer: str) -> None:
         """Nothing to log before the pass."""
 
     def after_forward(self, layer: str, output: Any) -> None:
         """Log a summary of the activation ``layer`` produced."""
-        LAYERS_LOG.debug("%s forward output %s", layer, Summary(output))
+        LAYERS_LOG.debug("%s forward output %s", layer, Summary(output, self.engine))
 
     def before_backward(self, layer: str) -> None:
         """Nothing to log before the pass."""
 
     def after_backward(self, layer: str, gradient: Any) -> None:
         """Log a summary of the gradient ``layer`` passes back."""
-        LAYERS_LOG.debug("%s backward gradient %s", layer, Summary(gradient))
+        LAYERS_LOG.debug("%s backward gradient %s", layer, Summary(gradient, self.engine))

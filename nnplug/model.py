@@ -72,8 +72,11 @@ class Model(Plugin):
     """
 
     kind: ClassVar[str] = "model"
-    #: the engine the model computes with ("numpy", "torch"...): reports and benchmarks show it.
-    engine: ClassVar[str] = "numpy"
+    #: the engine the model computes with (``"numpy"``, ``"torch"``...: an ``nnplug.engines`` entry-point
+    #: name). Every model declares it as a literal; the run's engine is the model's.
+    engine: ClassVar[str]
+    #: the tasks the model serves (``("classification",)``), a literal too.
+    tasks: ClassVar[tuple[str, ...]]
 
     def __init__(self) -> None:
         self.layer_observers: list[LayerObserver] = []
@@ -101,12 +104,27 @@ class Model(Plugin):
     def parameters(self) -> list[Parameter]:
         """Return the trainable parameters, in a stable order, with unique names."""
 
+    def parameter_names(self) -> list[str] | None:
+        """The names :meth:`parameters` will have after ``build``, when the options alone tell them.
+
+        ``bin/train`` uses them to refuse an unknown ``--track-layer`` name before loading any
+        data. None (the default): the names depend on the data; they are checked after ``build``.
+        """
+        return None
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Return every tensor needed to restore the model (parameters and running statistics)."""
-        return {p.name: np.array(_as_numpy(p.value)) for p in self.parameters()}
+        """Return every tensor needed to restore the model (parameters and running statistics).
+
+        This default copies numpy parameters; models of other engines (or with running
+        statistics) override it with their engine's conversion.
+        """
+        return {p.name: np.array(p.value, copy=True) for p in self.parameters()}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Restore tensors saved by :meth:`state_dict` (the model is already built)."""
+        """Restore tensors saved by :meth:`state_dict` (the model is already built).
+
+        This default writes into numpy parameters in place; models of other engines override it.
+        """
         from nnplug.errors import NnplugError
 
         params = {p.name: p for p in self.parameters()}
@@ -119,7 +137,7 @@ class Model(Plugin):
                 raise NnplugError(
                     f"checkpoint tensor {name} has shape {tuple(value.shape)}, the model expects {tuple(param.value.shape)}"
                 )
-            param.value[...] = _from_numpy(value, param.value)
+            param.value[...] = np.asarray(value, dtype=np.asarray(param.value).dtype)
 
     @contextlib.contextmanager
     def frozen(self) -> Iterator[None]:
@@ -130,24 +148,6 @@ class Model(Plugin):
         perturbed parameters without changing training. Models with such layers override it.
         """
         yield
-
-    def add_layer_observer(self, observer: LayerObserver) -> None:
-        """Have ``observer`` called around every layer's forward and backward passes."""
-        self.layer_observers.append(observer)
-
-    def remove_layer_observer(self, observer: LayerObserver) -> None:
-        """Stop calling ``observer``."""
-        self.layer_observers.remove(observer)
-
-    def layer_names(self) -> list[str]:
-        """Names of the layers, in forward order (as passed to observers)."""
-        return []
-
-
-def _as_numpy(value: Any) -> Any:
-    if hasattr(value, "detach"):
-        return value.detach().cpu().numpy()
-    return value
 
     @contextlib.contextmanager
     def replaying(self) -> Iterator[None]:
@@ -170,10 +170,15 @@ def _as_numpy(value: Any) -> Any:
         """
         return [param.grad for param in self.parameters() if param.grad is not None]
 
+    def add_layer_observer(self, observer: LayerObserver) -> None:
+        """Have ``observer`` called around every layer's forward and backward passes."""
+        self.layer_observers.append(observer)
 
-def _from_numpy(value: np.ndarray, like: Any) -> Any:
-    if hasattr(like, "detach"):
-        import torch
+    def remove_layer_observer(self, observer: LayerObserver) -> None:
+        """Stop calling ``observer``."""
+        self.layer_observers.remove(observer)
 
-        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
-    return value
+    def layer_names(self) -> list[str]:
+        """Names of the layers, in forward order (as passed to observers)."""
+        return []
+

@@ -227,7 +227,7 @@ class Profiler(TrainingObserver):
             self.clock = context.clock
             self.layers = LayerTimer(context.clock)
         self.layers.parameter_layers.update(p.layer for p in context.model.parameters() if p.layer)
-        self.engine = getattr(context.model, "engine", "")
+        self.engine = context.engine.plugin_name if context.engine is not None else ""
         context.model.add_layer_observer(self.layers)
         context.optimizer.add_update_observer(self.layers.parameter_updated)
 

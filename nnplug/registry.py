@@ -21,7 +21,13 @@ from functools import cached_property
 from typing import Any
 
 from nnplug.errors import NnplugError, PluginLoadError
-from nnplug.introspection import ClassDescription, IntrospectionError, describe_entry_point
+from nnplug.introspection import (
+    ClassDescription,
+    IntrospectionError,
+    declarations_of_class,
+    declarations_of_entry_point,
+    describe_entry_point,
+)
 from nnplug.options import OptionSpec
 
 
@@ -39,6 +45,11 @@ class Kind:
     trained: bool = True
     #: the command whose ``--option`` selects the plugin, when it is not ``bin/train`` (listings show it).
     command: str = ""
+    #: older entry-point groups whose plugins belong to this kind too (``nnplug.accuracies`` for metrics).
+    legacy_groups: tuple[str, ...] = ()
+    #: whether its plugins must declare the ``engine`` they compute with (and ``tasks`` when they serve tasks).
+    declares_engine: bool = False
+    declares_tasks: bool = False
 
     @property
     def selected_with(self) -> str:
@@ -55,16 +66,22 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("data_loader", "nnplug.data_loaders", "nnplug.data_loader:DataLoader", "data_loader", "NumpyVips", "Data loader"),
-        Kind("model", "nnplug.models", "nnplug.model:Model", "model", "OneLayer", "Model"),
-        Kind("optimizer", "nnplug.optimizers", "nnplug.optimizer:Optimizer", "optimizer", "Adam", "Optimizer"),
-        Kind("loss", "nnplug.losses", "nnplug.loss:Loss", "loss", "CrossEntropy", "Loss"),
-        Kind("accuracy", "nnplug.accuracies", "nnplug.accuracy:Accuracy", "accuracy", "ClassesNumpy", "Accuracy"),
+        Kind("data_loader", "nnplug.data_loaders", "nnplug.data_loader:DataLoader", "data_loader", "Vips", "Data loader", declares_engine=True, declares_tasks=True),
+        Kind("model", "nnplug.models", "nnplug.model:Model", "model", "OneLayer", "Model", declares_engine=True, declares_tasks=True),
+        Kind("optimizer", "nnplug.optimizers", "nnplug.optimizer:Optimizer", "optimizer", "", "Optimizer", declares_engine=True),
+        Kind("loss", "nnplug.losses", "nnplug.loss:Loss", "loss", "", "Loss", declares_engine=True, declares_tasks=True),
+        Kind(
+            "metric", "nnplug.metrics", "nnplug.metric:Metric", "metric", "", "Metric", declares_engine=True, declares_tasks=True,
+            legacy_groups=("nnplug.accuracies",),
+        ),
         Kind("image_backend", "nnplug.image_backends", "nnplug.image_backend:ImageBackend", "image_backend", "Vips", "Image backend", trained=False, command="bin/infer"),
         Kind(
             "inference_engine", "nnplug.inference_engines", "nnplug.inference_engine:InferenceEngine", "inference_engine", "OnnxRuntime",
             "Inference engine", trained=False, command="bin/infer",
         ),
+        Kind("executor", "nnplug.executors", "nnplug.executor:Executor", "executor", "sequential", "Executor", trained=False, command="bin/train"),
+        Kind("task", "nnplug.tasks", "nnplug.task:Task", "task", "", "Task", trained=False, command="the data loader's tasks attribute"),
+        Kind("engine", "nnplug.engines", "nnplug.engine:Engine", "engine", "", "Engine", trained=False, command="the model's engine attribute"),
     )
 }
 
@@ -89,6 +106,8 @@ class PluginInfo:
     conflicts: list[str] = field(default_factory=list)
     #: the class itself, for plugins added in-process (:meth:`Registry.add`) rather than installed.
     cls: type | None = None
+    #: the entry-point group it was found in (the kind's, or one of its ``legacy_groups``).
+    group: str = ""
 
     @cached_property
     def _described(self) -> ClassDescription | str:
@@ -121,11 +140,65 @@ class PluginInfo:
         """The constructor's options (empty when broken)."""
         return [] if isinstance(self._described, str) else self._described.options
 
+    # declarations (engine, tasks, aliases), read from the source ---------------------------
+    @cached_property
+    def _declared(self) -> dict[str, Any] | str:
+        try:
+            found = declarations_of_class(self.cls) if self.cls is not None else declarations_of_entry_point(self.target)
+        except (IntrospectionError, OSError) as err:
+            return str(err)
+        aliases = found.get("aliases") or {}
+        if not isinstance(aliases, dict) or not all(isinstance(v, dict) for v in aliases.values()):
+            return "aliases must be a dict {entry-point name: {declaration: value}}"
+        return {**found, **aliases.get(self.name, {})}
+
+    def declared(self, name: str, default: Any = None) -> Any:
+        """A declared class attribute (``engine``, ``tasks``, ``defaults``), an alias's pinned value first."""
+        return default if isinstance(self._declared, str) else self._declared.get(name, default)
+
+    @property
+    def pinned(self) -> dict[str, Any]:
+        """What this entry-point name pins when it is a declared alias (``{"engine": "torch"}``), else {}."""
+        if isinstance(self._declared, str):
+            return {}
+        cls_declared = declarations_of_class(self.cls) if self.cls is not None else declarations_of_entry_point(self.target)
+        return dict((cls_declared.get("aliases") or {}).get(self.name, {}))
+
+    @property
+    def alias_of(self) -> str | None:
+        """The name this entry point is a declared alias of (its class's), or None."""
+        return self.target.rpartition(":")[2].rpartition(".")[2] if self.pinned else None
+
+    @property
+    def engine(self) -> str | None:
+        """The engine the plugin declares (``"numpy"``, ``"torch"``, ``"any"``), or None."""
+        value = self.declared("engine")
+        return value if isinstance(value, str) else None
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """The tasks the plugin declares (``("classification",)``), or ()."""
+        value = self.declared("tasks", ())
+        return tuple(value) if isinstance(value, (tuple, list)) else ()
+
+    @property
+    def declaration_error(self) -> str | None:
+        """What the plugin fails to declare that its kind requires (engine, tasks), or None."""
+        if isinstance(self._declared, str):
+            return self._declared
+        kind = KINDS[self.kind]
+        where = self.target
+        if kind.declares_engine and not self.engine:
+            return f"{where} declares no engine (add the class attribute engine: ClassVar[str] = \"numpy\", \"torch\" or \"any\")"
+        if kind.declares_tasks and not self.tasks:
+            return f"{where} declares no tasks (add the class attribute tasks: ClassVar[tuple[str, ...]] = (\"classification\",))"
+        return None
+
 
 def discover() -> dict[str, dict[str, PluginInfo]]:
     """Return installed plugins by kind then name, without importing any of them."""
     found: dict[str, dict[str, PluginInfo]] = {kind: {} for kind in KINDS}
-    by_group = {kind.group: kind.name for kind in KINDS.values()}
+    by_group = {group: kind.name for kind in KINDS.values() for group in (kind.group, *kind.legacy_groups)}
     seen: set[tuple[str, str, str]] = set()
     for dist in importlib.metadata.distributions():
         dist_name = dist.metadata["Name"] or "?"
@@ -134,7 +207,7 @@ def discover() -> dict[str, dict[str, PluginInfo]]:
             if kind is None or (kind, entry.name, dist_name) in seen:
                 continue
             seen.add((kind, entry.name, dist_name))
-            info = PluginInfo(kind, entry.name, entry.value, dist_name, dist.version)
+            info = PluginInfo(kind, entry.name, entry.value, dist_name, dist.version, group=entry.group)
             existing = found[kind].get(entry.name)
             if existing is not None:
                 existing.conflicts.append(dist_name)
@@ -177,6 +250,13 @@ class Registry:
             raise PluginLoadError(f"{KINDS[kind].title.lower()} {name!r} is broken: {info.error}")
         return info
 
+    def create_engine(self, name: str) -> Any:
+        """The engine plugin named ``name`` (what a model declares in its ``engine`` attribute)."""
+        if name not in self.plugins["engine"]:
+            available = ", ".join(self.names("engine")) or "none installed"
+            raise NnplugError(f"engine {name!r} is not installed (installed engines: {available}); install the distribution that provides it")
+        return self.create("engine", name, {})
+
     def load(self, kind: str, name: str) -> type:
         """Import and return the class of a plugin, checked against its kind's base class."""
         info = self.info(kind, name)
@@ -186,11 +266,12 @@ class Registry:
 
         # stevedore keeps each group's entry points for the life of the process; a plugin
         # installed since (tests, notebooks) must still be found.
-        ExtensionManager.ENTRY_POINT_CACHE.pop(KINDS[kind].group, None)
+        group = info.group or KINDS[kind].group
+        ExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
         failures: list[BaseException] = []
         try:
             manager = DriverManager(
-                KINDS[kind].group,
+                group,
                 name,
                 on_load_failure_callback=lambda _manager, _entry, err: failures.append(err),
                 on_missing_entrypoints_callback=lambda _missing: None,

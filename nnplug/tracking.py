@@ -31,20 +31,14 @@ def parse_track_spec(spec: str) -> tuple[str, int]:
     return name.strip(), int(units)
 
 
-def _numpy(value: Any) -> np.ndarray:
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def unit_weights(value: Any, units: int, input_size: int) -> np.ndarray:
+def unit_weights(value: np.ndarray, units: int, input_size: int) -> np.ndarray:
     """The weights of the first ``units`` units of a parameter, one row per unit.
 
     Units are along the first axis (torch's ``(out, in)``, convolution filters), except for a
     matrix whose first axis is the input size, read as ``(in, out)`` (``x @ W``). A vector
-    (bias) has one value per unit.
+    (bias) has one value per unit. ``value`` is a numpy array (the engine converts parameters).
     """
-    array = _numpy(value)
+    array = np.asarray(value)
     if array.ndim == 0:
         return array.reshape(1, 1).astype(np.float32)
     if array.ndim == 1:
@@ -104,7 +98,9 @@ class ParameterTracker(TrainingObserver):
             latest = max(kept, default=None)
             if latest is not None and latest not in self.keep:
                 del kept[latest]  # the previous "latest" was not a chosen epoch
-            kept[epoch] = unit_weights(params[name].value, units, self.input_size)
+            value = params[name].value
+            array = context.engine.to_numpy(value) if context.engine is not None else np.asarray(value)
+            kept[epoch] = unit_weights(array, units, self.input_size)
 
     def repeat_finished(self, context: RepeatContext) -> None:
         """Save the snapshots and draw them."""
@@ -148,7 +144,7 @@ class SampleCollector(TrainingObserver):
             return
         images, labels = [], []
         for minibatch in loader.minibatches(partition, 0):
-            x, y = _numpy(minibatch.x), _numpy(minibatch.y).argmax(axis=1)
+            x, y = np.asarray(minibatch.x), np.asarray(minibatch.y).argmax(axis=1)  # loaders give numpy
             for sample, label in zip(x, y):
                 images.append(_displayable(as_image(sample, display_shape(loader))))
                 labels.append(loader.labels[int(label)])

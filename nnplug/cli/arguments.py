@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnplug.compatibility import check_tracked_parameters, resolve
 from nnplug.errors import NnplugError
 from nnplug.experiment import PLUGIN_SLOTS, Experiment, ExperimentOptions, GlobalOptions
 from nnplug.introspection import describe_class
@@ -36,6 +37,10 @@ class OptionTable:
     global_specs: dict[str, OptionSpec]
     experiment_specs: dict[str, OptionSpec]
     plugin_specs: dict[str, dict[tuple[str, str], OptionSpec]] = field(default_factory=dict)
+    #: general options of the executors, for each flag {executor name: spec} (taken with that --executor).
+    executor_specs: dict[str, dict[str, OptionSpec]] = field(default_factory=dict)
+    #: options expanding one experiment into a sweep (:mod:`nnplug.sweep`).
+    sweep_specs: dict[str, OptionSpec] = field(default_factory=dict)
 
     @classmethod
     def build(cls, registry: Registry) -> "OptionTable":
@@ -54,11 +59,18 @@ class OptionTable:
                     if spec.flag in global_specs or spec.flag in experiment_specs:
                         continue  # the trainer's names win; docs/plugins.md lists them as reserved
                     plugin_specs.setdefault(spec.flag, {})[(kind, name)] = spec
-        return cls(global_specs, experiment_specs, plugin_specs)
+        executor_specs: dict[str, dict[str, OptionSpec]] = {}
+        for name, info in sorted(registry.plugins.get("executor", {}).items()):
+            for spec in info.options:
+                executor_specs.setdefault(spec.flag, {})[name] = spec
+        from nnplug.sweep import SweepOptions
+
+        sweep_specs = {s.flag: s for s in describe_class(SweepOptions).options}
+        return cls(global_specs, experiment_specs, plugin_specs, executor_specs, sweep_specs)
 
     def all_flags(self) -> list[str]:
         """Every known flag."""
-        return [*self.global_specs, *self.experiment_specs, *self.plugin_specs, EXPERIMENT_SEPARATOR]
+        return [*self.global_specs, *self.experiment_specs, *self.plugin_specs, *self.executor_specs, *self.sweep_specs, EXPERIMENT_SEPARATOR]
 
 
 @dataclass
@@ -67,6 +79,8 @@ class ParsedCommand:
 
     global_options: GlobalOptions
     experiments: list[Experiment]
+    #: the options of the selected executor (``--jobs``...), parsed.
+    executor_options: dict[str, Any] = field(default_factory=dict)
 
 
 def _tokenize(args: list[str], table: OptionTable) -> list[tuple[str, str | None]]:
@@ -107,6 +121,10 @@ def _any_spec(flag: str, table: OptionTable) -> OptionSpec | None:
         return table.global_specs[flag]
     if flag in table.experiment_specs:
         return table.experiment_specs[flag]
+    if flag in table.sweep_specs:
+        return table.sweep_specs[flag]
+    if flag in table.executor_specs:
+        return next(iter(table.executor_specs[flag].values()))
     owners = table.plugin_specs.get(flag)
     return next(iter(owners.values())) if owners else None
 
@@ -121,9 +139,12 @@ def parse_command(args: list[str], registry: Registry, table: OptionTable | None
     Raises:
         NnplugError: bad input (unknown option or plugin, bad value, option no selected plugin takes).
     """
+    from nnplug.config import expand_config
+
     table = table or OptionTable.build(registry)
-    pairs = _tokenize(args, table)
+    pairs = _tokenize(expand_config(args, EXPERIMENT_SEPARATOR), table)
     global_values: dict[str, Any] = {}
+    executor_texts: list[tuple[str, str | None]] = []
     segments: list[list[tuple[str, str | None]]] = [[]]
     for flag, text in pairs:
         if flag == EXPERIMENT_SEPARATOR:
@@ -131,14 +152,51 @@ def parse_command(args: list[str], registry: Registry, table: OptionTable | None
         elif flag in table.global_specs:
             spec = table.global_specs[flag]
             global_values[spec.name] = _value(spec, text)
+        elif flag in table.executor_specs:
+            executor_texts.append((flag, text))
         else:
             segments[-1].append((flag, text))
     global_options = GlobalOptions(**global_values)
     if global_options.list_plugins:
         return ParsedCommand(global_options, [])
+    executor_options = _executor_options(global_options.executor, executor_texts, registry, table)
+    segments = [expanded for number, segment in enumerate(segments) for expanded in _swept(segment, table, number)]
     experiments = [_experiment(segment, index, registry, table) for index, segment in enumerate(segments)]
     _name_experiments(experiments)
-    return ParsedCommand(global_options, experiments)
+    return ParsedCommand(global_options, experiments, executor_options)
+
+
+def _executor_options(name: str, texts: list[tuple[str, str | None]], registry: Registry, table: OptionTable) -> dict[str, Any]:
+    """The selected executor's options; an option of another executor is refused."""
+    registry.info("executor", name)  # unknown executor: one line listing the installed ones
+    values: dict[str, Any] = {}
+    for flag, text in texts:
+        owners = table.executor_specs[flag]
+        spec = owners.get(name)
+        if spec is None:
+            raise NnplugError(f"option {flag} is not used by --executor={name} (it is an option of --executor={', '.join(sorted(owners))})")
+        values[spec.name] = _value(spec, text)
+    return values
+
+
+def _swept(segment: list[tuple[str, str | None]], table: OptionTable, number: int) -> list[list[tuple[str, str | None]]]:
+    """One segment per point of the segment's ``--sweep`` (the segment itself when it has none)."""
+    from nnplug.sweep import SweepOptions, check_sweep, sweep_points, value_text
+
+    values = {table.sweep_specs[f].name: _value(table.sweep_specs[f], t) for f, t in segment if f in table.sweep_specs}
+    rest = [(f, t) for f, t in segment if f not in table.sweep_specs]
+    if not values:
+        return [segment]
+    sweep = SweepOptions(**values)
+    if "sweep" not in values:
+        raise NnplugError("--sweep-samples and --sweep-seed need a --sweep")
+    known = {f[2:] for f in [*table.experiment_specs, *table.plugin_specs]}
+    points = sweep_points(check_sweep(sweep.sweep, known), sweep.sweep_samples, sweep.sweep_seed)
+    base = next((t for f, t in reversed(rest) if f == "--exp-id" and t), None) or f"exp{number + 1}"
+    return [
+        rest + [(f"--{name}", value_text(value)) for name, value in point.values] + [("--exp-id", f"{base}-{point.suffix()}")]
+        for point in points
+    ]
 
 
 def _experiment(
@@ -156,7 +214,7 @@ def _experiment(
         else:
             core[spec.name] = _value(spec, text)
     options = ExperimentOptions(**core)
-    selected = {kind: registry.info(kind, getattr(options, kind)) for kind in PLUGIN_SLOTS}
+    selected = resolve(options, registry, PLUGIN_SLOTS)  # engine defaults, then engine and task agreement
     plugin_options: dict[str, dict[str, Any]] = {kind: {} for kind in PLUGIN_SLOTS}
     for flag, text in plugin_texts:
         owners = table.plugin_specs[flag]
@@ -173,6 +231,7 @@ def _experiment(
         for spec in info.options:
             if spec.required and spec.name not in plugin_options[kind]:
                 raise NnplugError(f"{info.name} needs {spec.flag} ({spec.type.metavar})")
+    check_tracked_parameters(options, registry, plugin_options["model"])
     return Experiment(options, plugin_options, index)
 
 

@@ -5,11 +5,15 @@ Models export themselves when they have an ``export_onnx(path, sample_shape, dty
 registered in the entry-point group ``nnplug.onnx_exporters`` under the model's plugin name
 (``function(model, path, sample_shape, dtype)``; nnplug-onnx registers NLayers and OneLayer).
 The exported graph is the model in evaluation mode: input ``input`` (N, *sample_shape), output
-``probabilities`` (N, classes).
+``probabilities`` (N, classes). The file's metadata_props carry what inference needs to feed it
+as training did: ``labels`` (JSON list of class names) and ``nnplug.preprocessing`` (JSON: the data
+loader plugin's name, its options that change the pixels, and the input layout), which
+``bin/infer --task=classification`` reads.
 """
 from __future__ import annotations
 
 import importlib.metadata
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +23,35 @@ import numpy as np
 from nnplug.errors import NnplugError
 
 EXPORTER_GROUP = "nnplug.onnx_exporters"
+#: metadata_props key of the data loader's preprocessing (JSON ``{"data_loader", "options", "layout"}``).
+PREPROCESSING_KEY = "nnplug.preprocessing"
+#: metadata_props key of the class names (JSON list), in the model's output order.
+LABELS_KEY = "labels"
+#: the data loader options that change the pixels a model sees (what inference must repeat).
+PREPROCESSING_OPTIONS = ("resize", "trim", "grayscale", "minmax_normalize", "adaptive_invert", "flatten")
+
+
+def inference_metadata(config: dict[str, Any]) -> dict[str, str]:
+    """The metadata_props an exported model carries, from its checkpoint's configuration."""
+    metadata = {LABELS_KEY: json.dumps([str(label) for label in config.get("labels", [])])}
+    loader = config.get("data_loader") or {}
+    if loader.get("name"):
+        options = {name: value for name, value in (loader.get("options") or {}).items() if name in PREPROCESSING_OPTIONS}
+        layout = "flat" if len(config["sample_shape"]) == 1 else "nchw"
+        metadata[PREPROCESSING_KEY] = json.dumps({"data_loader": loader["name"], "options": options, "layout": layout})
+    return metadata
+
+
+def add_metadata(path: Path, metadata: dict[str, str]) -> None:
+    """Add ``metadata`` to the metadata_props of the ONNX file at ``path`` (rewritten atomically)."""
+    import onnx
+
+    from nnplug.files import write_atomically
+
+    model = onnx.load(str(path))
+    merged = {prop.key: prop.value for prop in model.metadata_props} | metadata
+    onnx.helper.set_model_props(model, merged)
+    write_atomically(path, lambda handle: handle.write(model.SerializeToString()), binary=True)
 
 
 def exporter_for(model: Any) -> Callable[..., None]:
@@ -33,26 +66,32 @@ def exporter_for(model: Any) -> Callable[..., None]:
 
 
 def export_checkpoint(checkpoint: Path, output: Path, dtype: str = "float32") -> tuple[Any, dict[str, Any]]:
-    """Rebuild the model saved in ``checkpoint`` and write it as ONNX to ``output``; return (model, configuration)."""
+    """Rebuild the model saved in ``checkpoint`` and write it as ONNX to ``output`` with its labels and
+    preprocessing in the metadata (:func:`inference_metadata`); return (model, configuration)."""
     from nnplug.checkpoints import rebuild_model
 
     model, config = rebuild_model(checkpoint)
     exporter = exporter_for(model)
     output.parent.mkdir(parents=True, exist_ok=True)
     exporter(model, output, tuple(config["sample_shape"]), dtype)
+    add_metadata(output, inference_metadata(config))
     return model, config
 
 
 def verify(model: Any, output: Path, sample_shape: tuple[int, ...], dtype: str, samples: int = 8, seed: int = 0) -> float:
-    """Max absolute difference between ONNX Runtime on ``output`` and the model, on random samples in 0..1."""
+    """Max absolute difference between ONNX Runtime on ``output`` and the model, on random samples in 0..1.
+
+    The model sees the samples as its engine converts them (as in training).
+    """
     import onnxruntime
 
+    from nnplug.registry import Registry
+
+    engine = Registry().create_engine(model.engine)
     x = np.random.default_rng(seed).uniform(0, 1, size=(samples, *sample_shape)).astype(dtype)
     session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
     (exported,) = session.run(None, {session.get_inputs()[0].name: x})
-    expected = model.forward(x.astype(np.float64) if getattr(model, "engine", "") == "numpy" else x, training=False)
-    if hasattr(expected, "detach"):
-        expected = expected.detach().cpu().numpy()
+    expected = engine.to_numpy(model.forward(engine.from_numpy(x), training=False))
     return float(np.abs(np.asarray(expected, dtype=np.float64) - exported).max())
 
 

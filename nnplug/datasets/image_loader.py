@@ -1,14 +1,14 @@
 """The image data loader every imaging backend shares: options, layers, partitions, batching.
 
-A backend plugin (``NumpyVips``, ``TorchImageMagick``...) subclasses :class:`ImageDataLoader`
-and only says which :class:`~nnplug.datasets.image_transforms.ImageTransforms` to use and, for
-other engines than numpy, how to turn arrays into that engine's tensors.
+A backend plugin (``Vips``, ``ImageMagick``...) subclasses :class:`ImageDataLoader` and only says
+which :class:`~nnplug.datasets.image_transforms.ImageTransforms` to use. Minibatches are numpy
+arrays for every engine: the trainer converts them with the model's engine, which picks the dtype.
 """
 from __future__ import annotations
 
 from abc import abstractmethod
 from pathlib import Path
-from typing import Any, Iterator
+from typing import ClassVar, Iterator
 
 import numpy as np
 
@@ -58,6 +58,10 @@ class ImageDataLoader(DataLoader):
         workers: threads decoding and preprocessing the first epoch (0: one per core).
     """
 
+    #: numpy minibatches, converted by the model's engine.
+    engine: ClassVar[str] = "any"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+
     def __init__(
         self,
         dataset: str = "colors",
@@ -104,13 +108,6 @@ class ImageDataLoader(DataLoader):
     @abstractmethod
     def make_transforms(self) -> ImageTransforms:
         """The backend's transforms (import the backend here, not at module level)."""
-
-    def to_engine(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
-        """Turn a minibatch's float32 samples and float64 one-hot labels into what models take.
-
-        Numpy loaders give float64 arrays (precise enough for gradient checks); override for other engines.
-        """
-        return x.astype(np.float64), y
 
     def load(self, seed: int) -> None:
         """Read and preprocess the dataset the first time; partition it with ``seed`` every time."""
@@ -159,7 +156,11 @@ class ImageDataLoader(DataLoader):
         return int(len(self.indices.get(partition, ())))
 
     def minibatches(self, partition: str, epoch: int) -> Iterator[Minibatch]:
-        """Training: shuffled and augmented per epoch, cut to --max-minibatch-size; dev and test: whole, in order."""
+        """Training: shuffled and augmented per epoch, cut to --max-minibatch-size; dev and test: whole, in order.
+
+        Samples are float32 numpy arrays in 0..1, targets float64 one-hot rows; the model's
+        engine converts both (the numpy engine to float64, the torch engine to float32 tensors).
+        """
         if partition not in PARTITIONS:
             raise ValueError(f"unknown partition {partition!r}")
         indices = self.indices.get(partition, np.array([], dtype=np.int64))
@@ -181,8 +182,7 @@ class ImageDataLoader(DataLoader):
         if self.flatten:
             x = x.reshape(len(chunk), -1)
         y = one_hot(self.sample_labels[chunk], len(self.labels))
-        x_engine, y_engine = self.to_engine(x, y)
-        return Minibatch(x_engine, y_engine, number, [self.sources[i].id for i in chunk])
+        return Minibatch(x, y, number, [self.sources[i].id for i in chunk])
 
     def summary(self) -> str:
         """Samples per label and partition, and the image size (rows x cols x channels)."""

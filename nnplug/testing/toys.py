@@ -7,17 +7,19 @@ one by one with :meth:`nnplug.registry.Registry.add`. They are not installed as 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nnplug.accuracy import Accuracy
 from nnplug.data_loader import DataLoader
+from nnplug.engine import Engine
 from nnplug.errors import NnplugError
 from nnplug.loss import Loss
 from nnplug.model import Model, Parameter
 from nnplug.optimizer import Optimizer
 from nnplug.registry import KINDS, Registry
+from nnplug.task import Classification, Regression
 
 #: the one layer of :class:`SoftmaxRegression`.
 LAYER = "L0_Dense"
@@ -29,6 +31,9 @@ class SoftmaxRegression(Model):
     Args:
         scale: scale of the initial weights.
     """
+
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(self, scale: float = 0.01) -> None:
         super().__init__()
@@ -81,6 +86,8 @@ class GradientDescent(Optimizer):
         ascent: climb the cost instead of descending it.
     """
 
+    engine: ClassVar[str] = "numpy"
+
     def __init__(self, learning_rate: float = 0.5, weight_decay: float = 0.0, ascent: bool = False) -> None:
         if learning_rate <= 0:
             raise NnplugError(f"--learning-rate must be positive, got {learning_rate}")
@@ -103,6 +110,9 @@ class GradientDescent(Optimizer):
 class CrossEntropy(Loss):
     """Cross-entropy of probabilities (clipped against log 0)."""
 
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+
     def cost(self, output: Any, target: Any) -> float:
         """Mean over the minibatch."""
         return float(-np.sum(target * np.log(np.clip(output, 1e-12, 1))) / len(output))
@@ -115,17 +125,52 @@ class CrossEntropy(Loss):
 class Argmax(Accuracy):
     """Argmax accuracy."""
 
+    engine: ClassVar[str] = "any"
+
     def predictions(self, output: Any) -> np.ndarray:
         """The index of the highest score."""
         return np.asarray(output).argmax(axis=1)
 
 
+class NumpyArrays(Engine):
+    """The toys' engine: numpy arrays, float64 samples; its defaults are the toys' names below."""
+
+    defaults: ClassVar[dict[str, dict[str, str]]] = {
+        "classification": {"optimizer": "Adam", "loss": "CrossEntropy", "metric": "ClassesNumpy"},
+    }
+
+    def to_numpy(self, value: Any) -> np.ndarray:
+        """The array itself."""
+        return np.asarray(value)
+
+    def from_numpy(self, array: np.ndarray, like: Any = None) -> np.ndarray:
+        """``like``'s dtype, else float64 for floats."""
+        array = np.asarray(array)
+        if like is not None:
+            return array.astype(np.asarray(like).dtype, copy=False)
+        return array.astype(np.float64, copy=False) if np.issubdtype(array.dtype, np.floating) else array
+
+
 def toy_registry(data_loader: type[DataLoader]) -> Registry:
-    """A registry holding only ``data_loader`` and the toys, under the kinds' default plugin names."""
+    """A registry holding only ``data_loader``, the toys and their engine ``numpy``, under the default names.
+
+    The data loader must declare ``engine = "any"`` (or ``"numpy"``) and ``tasks = ("classification",)``.
+    The toys answer to the names a run uses by default (``OneLayer``; the engine's defaults
+    ``Adam``, ``CrossEntropy``, ``ClassesNumpy``), so a command needs no plugin option.
+    """
     registry = Registry({kind: {} for kind in KINDS})
+    registry.add("engine", "numpy", NumpyArrays)
+    registry.add("task", "classification", Classification)
+    registry.add("task", "regression", Regression)
     registry.add("data_loader", KINDS["data_loader"].default, data_loader)
     registry.add("model", KINDS["model"].default, SoftmaxRegression)
-    registry.add("optimizer", KINDS["optimizer"].default, GradientDescent)
-    registry.add("loss", KINDS["loss"].default, CrossEntropy)
-    registry.add("accuracy", KINDS["accuracy"].default, Argmax)
+    defaults = NumpyArrays.defaults["classification"]
+    registry.add("optimizer", defaults["optimizer"], GradientDescent)
+    registry.add("loss", defaults["loss"], CrossEntropy)
+    registry.add("metric" if "metric" in KINDS else "accuracy", defaults["metric"], Argmax)
+    from nnplug.executors.processes import Processes
+    from nnplug.executors.sequential import Sequential
+
+    registry.add("executor", "sequential", Sequential)  # the built-in executors: trials run as with installed plugins
+    registry.add("executor", "processes", Processes)
     return registry

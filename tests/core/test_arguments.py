@@ -1,6 +1,8 @@
 """bin/train arguments: experiments, global options, plugin options and their errors."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from nnplug import NnplugError, Optimizer
@@ -14,6 +16,8 @@ class Decaying(Optimizer):
         learning_rate: step size.
         decay: decay per epoch.
     """
+
+    engine: ClassVar[str] = "numpy"
 
     def __init__(self, learning_rate: float = 0.1, decay: float = 0.9) -> None:
         self.learning_rate = learning_rate

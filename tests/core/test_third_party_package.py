@@ -37,6 +37,8 @@ def write_package(root: Path) -> None:
     (root / "nnplug_tiny_sgd" / "optimizer.py").write_text(textwrap.dedent('''
         from __future__ import annotations
 
+        from typing import ClassVar
+
         from nnplug import NnplugError, Optimizer
 
 
@@ -48,6 +50,8 @@ def write_package(root: Path) -> None:
                 weight_decay: L2 factor.
                 half_life: epochs between two halvings.
             """
+
+            engine: ClassVar[str] = "numpy"
 
             def __init__(self, learning_rate: float = 0.01, weight_decay: float = 0.0, half_life: int = 5) -> None:
                 if half_life <= 0:

@@ -22,6 +22,7 @@ class OnnxTorch(TorchModel):
     """
 
     engine: ClassVar[str] = "torch"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(
         self,

@@ -1,7 +1,7 @@
 """Optimizer plugins of the torch engine: thin adapters over ``torch.optim``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -15,6 +15,8 @@ class TorchOptimizer(Optimizer):
     Weight decay is L2 (coupled) as in the numpy engine: ``weight_decay * value`` is added to the
     gradient of parameters whose ``decay`` flag is set (weights), not to biases and norms.
     """
+
+    engine: ClassVar[str] = "torch"
 
     def __init__(self, learning_rate: float = 0.001, weight_decay: float = 0.0) -> None:
         if learning_rate <= 0:

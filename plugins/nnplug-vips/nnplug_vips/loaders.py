@@ -1,37 +1,30 @@
-"""Image data loaders on libvips: ``NumpyVips`` (numpy arrays) and ``TorchVips`` (torch tensors).
+"""The image data loader on libvips: ``Vips``, with its aliases ``NumpyVips`` and ``TorchVips``.
 
-Everything but the image transforms comes from :class:`nnplug.datasets.image_loader.ImageDataLoader`;
-pyvips is imported when the first sample is decoded, torch when the first minibatch is made.
+Everything but the image transforms comes from :class:`nnplug.datasets.image_loader.ImageDataLoader`:
+minibatches are numpy arrays that the model's engine converts. pyvips is imported when the first
+sample is decoded.
 """
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import ClassVar
 
 from nnplug.datasets.image_loader import ImageDataLoader
 from nnplug.datasets.image_transforms import ImageTransforms
 
 
-class NumpyVips(ImageDataLoader):
-    """Images decoded and transformed by libvips, as numpy float64 arrays in 0..1.
+class Vips(ImageDataLoader):
+    """Images decoded and transformed by libvips, as numpy arrays in 0..1 (any engine).
 
     Unreadable image files are skipped with a warning naming them; an unreadable video stops
-    with one line.
+    with one line. ``NumpyVips`` and ``TorchVips`` are this loader pinned to one engine (the
+    names of earlier versions): a model of another engine is refused before loading.
     """
+
+    engine: ClassVar[str] = "any"
+    aliases: ClassVar[dict[str, dict]] = {"NumpyVips": {"engine": "numpy"}, "TorchVips": {"engine": "torch"}}
 
     def make_transforms(self) -> ImageTransforms:
         """The libvips transforms."""
         from nnplug_vips.transforms import VipsTransforms
 
         return VipsTransforms()
-
-
-class TorchVips(NumpyVips):
-    """Images decoded and transformed by libvips, as torch float32 tensors in 0..1."""
-
-    def to_engine(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
-        """Float32 torch tensors sharing the arrays' memory where possible."""
-        import torch
-
-        return torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 import numpy as np
 
@@ -16,6 +17,8 @@ class NumpyOptimizer(Optimizer):
     Weight decay (L2): ``weight_decay * value`` is added to the gradient of every parameter whose
     ``decay`` flag is set, in a scratch buffer: ``Parameter.grad`` keeps the data term only.
     """
+
+    engine: ClassVar[str] = "numpy"
 
     def __init__(self, learning_rate: float = 0.001, weight_decay: float = 0.0) -> None:
         if not learning_rate > 0:
