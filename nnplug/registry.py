@@ -55,6 +55,8 @@ class Kind:
     def selected_with(self) -> str:
         """How a user selects a plugin of this kind: ``--model``, ``bin/infer --inference-engine``."""
         flag = "--" + self.option.replace("_", "-")
+        if self.command and not self.command.startswith("bin/"):
+            return self.command  # not selected by an option: "the model's engine attribute"
         return f"{self.command} {flag}" if self.command else flag
 
     def base_class(self) -> type:
@@ -156,18 +158,22 @@ class PluginInfo:
         """A declared class attribute (``engine``, ``tasks``, ``defaults``), an alias's pinned value first."""
         return default if isinstance(self._declared, str) else self._declared.get(name, default)
 
+    @cached_property
+    def _class_aliases(self) -> dict[str, dict[str, Any]]:
+        if isinstance(self._declared, str):
+            return {}
+        found = declarations_of_class(self.cls) if self.cls is not None else declarations_of_entry_point(self.target)
+        return dict(found.get("aliases") or {})
+
     @property
     def pinned(self) -> dict[str, Any]:
         """What this entry-point name pins when it is a declared alias (``{"engine": "torch"}``), else {}."""
-        if isinstance(self._declared, str):
-            return {}
-        cls_declared = declarations_of_class(self.cls) if self.cls is not None else declarations_of_entry_point(self.target)
-        return dict((cls_declared.get("aliases") or {}).get(self.name, {}))
+        return dict(self._class_aliases.get(self.name, {}))
 
     @property
     def alias_of(self) -> str | None:
-        """The name this entry point is a declared alias of (its class's), or None."""
-        return self.target.rpartition(":")[2].rpartition(".")[2] if self.pinned else None
+        """The name this entry point is a declared alias of (its class's name), or None."""
+        return self.target.rpartition(":")[2].rpartition(".")[2] if self.name in self._class_aliases else None
 
     @property
     def engine(self) -> str | None:

@@ -12,6 +12,7 @@ import click
 
 from nnplug.cli.arguments import EXPERIMENT_SEPARATOR, OptionTable, parse_command
 from nnplug.cli.errors import run_guarded, wants_debug
+from nnplug.cli.plugins import alias_text, declared_text
 from nnplug.options import OptionSpec
 from nnplug.registry import KINDS, Registry
 
@@ -49,18 +50,32 @@ def format_help(registry: Registry, table: OptionTable) -> str:
         formatter.write_dl([_describe(s) for s in table.global_specs.values()] + [("--help", "show this message and exit")])
     with formatter.section("Experiment options"):
         formatter.write_dl([(EXPERIMENT_SEPARATOR, "start the options of a new experiment")] + [_describe(s) for s in table.experiment_specs.values()])
+    with formatter.section("Sweep options (per experiment: one experiment per point)"):
+        formatter.write_dl([_describe(s) for s in table.sweep_specs.values()])
+    executors = registry.plugins.get("executor", {})
+    with formatter.section(f"Executors (--executor; installed: {', '.join(sorted(executors)) or 'none'}); their options are general options"):
+        for name in sorted(executors):
+            info = executors[name]
+            formatter.write_text(f"{name}: {info.error and 'BROKEN: ' + info.error or info.description}")
+        rows = [_describe(next(iter(owners.values())), sorted(owners)) for owners in table.executor_specs.values()]
+        if rows:
+            formatter.write_paragraph()
+            formatter.write_dl(rows)
     for kind, plugins in registry.plugins.items():
         title = KINDS[kind]
         if not title.trained:
             continue
+        # declared aliases (NumpyVips...) are listed under the plugin they alias, not as plugins of their own
+        aliases = {name: info for name, info in plugins.items() if info.alias_of and info.alias_of in plugins}
+        canonical = {name: info for name, info in plugins.items() if name not in aliases}
         names = []
-        for name in sorted(plugins):
+        for name in sorted(canonical):
             info = plugins[name]
-            state = " (broken)" if info.error else " (conflict)" if info.conflicts else ""
+            state = " (broken)" if info.error or info.declaration_error else " (conflict)" if info.conflicts else ""
             names.append(name + state)
         rows = []
         for flag, owners in table.plugin_specs.items():
-            mine = {name: spec for (k, name), spec in owners.items() if k == kind}
+            mine = {name: spec for (k, name), spec in owners.items() if k == kind and name in canonical}
             if not mine:
                 continue
             defaults: dict[str, list[str]] = {}
@@ -68,13 +83,17 @@ def format_help(registry: Registry, table: OptionTable) -> str:
                 value = "required" if spec.required else spec.type.format(spec.default)
                 defaults.setdefault(value, []).append(name)
             first = next(iter(mine.values()))
-            owners = ["all"] if len(mine) == len(plugins) > 1 else sorted(mine)
+            owners = ["all"] if len(mine) == len(canonical) > 1 else sorted(mine)
             rows.append(_describe(first, owners, defaults))
         heading = f"{title.title} plugins (--{title.option.replace('_', '-')}; installed: {', '.join(names) or 'none'})"
         with formatter.section(heading):
-            for name in sorted(plugins):
+            for name in sorted(canonical):
                 info = plugins[name]
-                formatter.write_text(f"{name}: {info.error and 'BROKEN: ' + info.error or info.description}")
+                broken = info.error or info.declaration_error
+                declared = declared_text(info)
+                formatter.write_text(f"{name}{f' [{declared}]' if declared and not broken else ''}: {broken and 'BROKEN: ' + broken or info.description}")
+                for alias in sorted((a for a in aliases.values() if a.alias_of == name), key=lambda a: a.name):
+                    formatter.write_text(f"    {alias_text(alias)}")
             if rows:
                 formatter.write_paragraph()
                 formatter.write_dl(rows)
