@@ -56,6 +56,8 @@ class InferenceRequest:
         alpha_matting_erode_size: side of the square the sure regions are eroded by.
         background_color: (R, G, B[, A]) laid under the cut-out; None: transparent.
         only_mask: write the masks only (no cut-out, no figure).
+        preprocessing: classification: a data loader's preprocessing as JSON (what ``nnplug export``
+            writes in the ONNX metadata), for ONNX files without it; None: the file's own, if any.
     """
 
     inputs: list[str] = field(default_factory=list)
@@ -82,6 +84,7 @@ class InferenceRequest:
     alpha_matting_erode_size: int = 10
     background_color: tuple[int, ...] | None = None
     only_mask: bool = False
+    preprocessing: str | None = None
 
     @property
     def model_name(self) -> str:

@@ -112,6 +112,9 @@ def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
 @click.option("--background-color", callback=_colour, metavar="R,G,B[,A]", help="segmentation: lay the cut-out over this colour. [default: transparent]")
 @click.option("--labels", default="", callback=_names, metavar="L1,L2,...",
               help="class names in the model's output order (classification). [default: the checkpoint's, else the sorted class folders]")
+@click.option("--preprocessing", metavar="JSON",
+              help='classification: the training data loader\'s preprocessing, for ONNX files without nnplug export\'s metadata, '
+                   'e.g. \'{"data_loader": "Vips", "options": {"resize": [28, 28], "grayscale": true}}\'. [default: the file\'s metadata, else --resize and 0..1 RGB]')
 @click.option("--progress", type=click.BOOL, is_flag=False, flag_value=True, default=True, metavar="true|false", help="show a progress bar on a terminal.")
 @click.option("--inference-engine", "--engine", "inference_engine", default=ENGINE.default, show_default=True, metavar="NAME",
               help=f"inference engine plugin that runs the model (entry points {ENGINE.group}; nnplug plugins lists them).")

@@ -1,5 +1,8 @@
 """Classification inference: probabilities per image into ``predictions.csv``, accuracy on labeled folders.
 
+An ONNX model exported by ``nnplug export`` is fed through its training data loader's own
+preprocessing (its ``nnplug.preprocessing`` metadata); other ONNX models through the image
+backend (``--resize``, 0..1 values), or the preprocessing stated with ``--preprocessing``.
 Images in class folders (``<folder>/<label>/<file>``) are scored: accuracy is the share whose
 predicted label is their folder's name. Class names come from ``--labels``, else from the
 checkpoint (or the ONNX model's ``labels`` metadata), else from the sorted class folders when
@@ -53,7 +56,7 @@ def _classifier(request: InferenceRequest, backend: Any, registry: Any):
     from nnplug_onnxruntime.session import OrtSession
 
     session = OrtSession(locate_model(request.onnx_model, request.models_path), request.providers, request.threads)
-    return OnnxClassifier(session, backend, request.resize or (320, 320))
+    return OnnxClassifier(session, backend, request.resize or (320, 320), registry, request.preprocessing)
 
 
 def _inputs(request: InferenceRequest, classifier: Any) -> list[ImageInput]:

@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from nnplug import NnplugError
+from nnplug.cli.export import PREPROCESSING_KEY
 from nnplug.image_backend import ImageBackend
 from nnplug_onnxruntime.batching import stacked
+from nnplug_onnxruntime.loader_preprocessing import LoaderPreprocessing
 from nnplug_onnxruntime.preprocessing import probabilities, unit_input
 from nnplug_onnxruntime.session import OrtSession
 
@@ -57,25 +59,54 @@ def _metadata_labels(session: OrtSession) -> list[str]:
         return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _check_input(session: OrtSession, preprocessing: LoaderPreprocessing) -> None:
+    """Refuse a model whose input does not take the samples the data loader's preprocessing makes."""
+    tensor = session.input
+    expected = preprocessing.sample_shape
+    fits = tensor.rank == len(expected) + 1 and all(dim is None or dim == want for dim, want in zip(tensor.shape[1:], expected))
+    if not fits:
+        shown = "(" + ", ".join(map(str, expected)) + ")"
+        raise NnplugError(f"model {session.path.name} takes input {tensor.describe()}, but its preprocessing ({preprocessing.name}) makes samples {shown}")
+
+
 class OnnxClassifier:
-    """An ONNX classifier run by ONNX Runtime; images read and resized by the image backend, scaled to 0..1.
+    """An ONNX classifier run by ONNX Runtime.
+
+    With a preprocessing description (the model's ``nnplug.preprocessing`` metadata, written by
+    ``nnplug export``, or ``--preprocessing``), images go through that data loader's own transforms,
+    as in training. Without one, they are read and resized by the image backend and scaled to 0..1.
 
     Args:
         session: the open model.
-        backend: reads and resizes images.
-        resize: (width, height) when the model's input does not fix it.
+        backend: reads and resizes images (without a preprocessing description).
+        resize: (width, height) when the model's input does not fix it (without a description).
+        registry: the installed plugins (to create the data loader of a description).
+        preprocessing: a description given by hand (JSON); None: the model's metadata, if any.
     """
 
-    def __init__(self, session: OrtSession, backend: ImageBackend, resize: tuple[int, int]) -> None:
+    def __init__(self, session: OrtSession, backend: ImageBackend, resize: tuple[int, int], registry: Any = None, preprocessing: str | None = None) -> None:
+        from nnplug.registry import Registry
+
         self.session = session
         self.backend = backend
-        self.layout, self.size = _layout_and_size(session, resize)
+        self.loader: LoaderPreprocessing | None = None
+        if preprocessing or PREPROCESSING_KEY in session.metadata:
+            registry = registry or Registry()
+            if preprocessing:
+                self.loader = LoaderPreprocessing.from_description(preprocessing, registry, "--preprocessing")
+            else:
+                self.loader = LoaderPreprocessing.from_metadata(session.metadata, registry, session.path.name)
+            _check_input(session, self.loader)
+        else:
+            self.layout, self.size = _layout_and_size(session, resize)
         self.labels = _metadata_labels(session)
         self.fixed_batch = session.fixed_batch
         self.name = session.path.stem
 
     def prepare(self, path: Path) -> np.ndarray:
-        """Decode, resize and lay out one image."""
+        """Decode and preprocess one image (the data loader's way when there is one)."""
+        if self.loader is not None:
+            return self.loader.prepare(path)
         return unit_input(self.backend.resize(self.backend.read_rgb(path), *self.size), self.layout)
 
     def predict(self, samples: list[np.ndarray]) -> np.ndarray:
@@ -84,19 +115,12 @@ class OnnxClassifier:
         return probabilities(output[: len(samples)])
 
 
-def _numpy(value: Any) -> np.ndarray:
-    """An engine's tensor (numpy array, torch tensor...) as a numpy array."""
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
 class CheckpointClassifier:
     """A model saved by bin/train, rebuilt with its plugin and fed exactly as its data loader fed it.
 
-    The data loader recorded in the checkpoint is re-created with its options, and its own
-    preprocessing (trim, resize, grayscale, min-max, invert, flatten) runs on each image with
-    the loader's imaging backend.
+    The data loader recorded in the checkpoint is re-created with its options
+    (:class:`~nnplug_onnxruntime.loader_preprocessing.LoaderPreprocessing`), and its own
+    preprocessing (trim, resize, grayscale, min-max, invert, flatten) runs on each image.
 
     Args:
         path: the checkpoint file.
@@ -109,42 +133,27 @@ class CheckpointClassifier:
 
         registry = registry or Registry()
         self.model, self.config = rebuild_model(path, registry)
+        self.engine = registry.create_engine(self.model.engine)
         loader_config = self.config.get("data_loader") or {}
         if not loader_config.get("name"):
             raise NnplugError(f"checkpoint {path} does not record its data loader: cannot preprocess images like training did")
-        self.loader = registry.create("data_loader", loader_config["name"], self._loader_options(registry, loader_config))
-        if not hasattr(self.loader, "preprocessing") or not hasattr(self.loader, "make_transforms"):
-            raise NnplugError(f"data loader {loader_config['name']} of checkpoint {path} is not an image loader")
-        self.transforms = self.loader.make_transforms()
+        self.loader = LoaderPreprocessing(
+            loader_config["name"], loader_config.get("options") or {}, registry, f"checkpoint {path}", also=("dataset", "datasets_path")
+        )
         self.labels = [str(label) for label in self.config.get("labels", [])]
         self.fixed_batch = None
         self.name = Path(path).stem
 
-    @staticmethod
-    def _loader_options(registry: Any, loader_config: dict[str, Any]) -> dict[str, Any]:
-        specs = {spec.name: spec for spec in registry.info("data_loader", loader_config["name"]).options}
-        options = {}
-        for name, value in (loader_config.get("options") or {}).items():
-            spec = specs.get(name)
-            if spec is not None:
-                options[name] = spec.type.check(tuple(value) if spec.type.base == "tuple" and isinstance(value, list) else value)
-        return options
-
     @property
     def default_inputs(self) -> list[str]:
         """The dataset folder the model was trained on: what is classified when no input is given."""
-        root = getattr(getattr(self.loader, "files", None), "root", None)
-        return [str(root)] if root is not None else []
+        return self.loader.default_inputs
 
     def prepare(self, path: Path) -> np.ndarray:
         """Decode and preprocess one image like the training data loader (C, H, W or flat)."""
-        pixels = self.loader.preprocessing.apply(self.transforms, self.transforms.read(path))
-        sample = np.ascontiguousarray(pixels.transpose(2, 0, 1))
-        return sample.reshape(-1) if getattr(self.loader, "flatten", False) else sample
+        return self.loader.prepare(path)
 
     def predict(self, samples: list[np.ndarray]) -> np.ndarray:
         """(N, classes) probabilities of a batch, with the model in evaluation mode."""
-        x = np.stack(samples)
-        dummy = np.zeros((len(samples), int(self.config["nbr_classes"])))
-        x_engine, _ = self.loader.to_engine(x, dummy)
-        return probabilities(_numpy(self.model.forward(x_engine, training=False)))
+        x = self.engine.from_numpy(np.stack(samples))
+        return probabilities(self.engine.to_numpy(self.model.forward(x, training=False)))
