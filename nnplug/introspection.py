@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -76,20 +76,30 @@ def _find_class(tree: ast.Module, qualname: str) -> ast.ClassDef | None:
     return found
 
 
-def _describe_in_module(module: str, qualname: str) -> ClassDescription:
+@dataclass(frozen=True)
+class _Scope:
+    """A parsed module: its tree, its name and its package (to resolve relative imports)."""
+
+    tree: ast.Module
+    module: str
+    package: str
+
+
+def _scope(module: str) -> _Scope:
     tree, package = _module_tree(module)
-    node = _find_class(tree, qualname)
+    return _Scope(tree, module, package)
+
+
+def _describe_in_module(module: str, qualname: str) -> ClassDescription:
+    scope = _scope(module)
+    node = _find_class(scope.tree, qualname)
     if node is None:
         raise IntrospectionError(f"class {qualname} not found in {module}")
     doc = _parse_docstring(ast.get_docstring(node) or "")
-    init, init_module, owner = _find_init(node, tree, module, package)
-    options: list[OptionSpec] = []
-    if init is not None:
-        # help from the class defining __init__, then its __init__, then the class itself
-        helps: dict[str, str] = {}
-        for text in (ast.get_docstring(owner) if owner is not None else None, ast.get_docstring(init), ast.get_docstring(node)):
-            helps.update({p.arg_name: " ".join((p.description or "").split()) for p in _parse_docstring(text or "").params})
-        options = _options_from_function(init, helps, f"{init_module}:{qualname}")
+    options = _constructor_options(node, scope, qualname) or []
+    # the class itself documents last: its help wins over the one written where the option is defined
+    own_helps = {p.arg_name: " ".join((p.description or "").split()) for p in doc.params if p.description}
+    options = [replace(o, help=own_helps[o.name]) if o.name in own_helps else o for o in options]
     return ClassDescription(
         description=(doc.short_description or "").strip(),
         long_description=(doc.long_description or "").strip(),
@@ -97,29 +107,192 @@ def _describe_in_module(module: str, qualname: str) -> ClassDescription:
     )
 
 
-def _find_init(
-    node: ast.ClassDef, tree: ast.Module, module: str, package: str
-) -> tuple[ast.FunctionDef | None, str, ast.ClassDef | None]:
-    """Return the ``__init__`` the class uses (its own or inherited), its module and its class."""
-    own = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    if own is not None:
-        return own, module, node
-    for base in node.bases:
-        base_name = ast.unparse(base)
-        located = _locate_name(base_name, tree, module, package)
-        if located is None:
+def _constructor_options(node: ast.ClassDef, scope: _Scope, qualname: str, depth: int = 0) -> list[OptionSpec] | None:
+    """The options of the constructor ``node`` uses, or None when it and its bases define none.
+
+    The constructor is the class's own ``__init__``, else the one a ``@dataclass`` generates from
+    its fields, else its first base's that has one. An ``__init__`` taking ``**kwargs`` that it
+    forwards to ``super().__init__`` also offers the base's options (minus those it sets itself).
+    """
+    if depth > 20:
+        raise IntrospectionError(f"{scope.module}:{qualname}: the chain of base classes is too deep to read")
+    where = f"{scope.module}:{qualname}"
+    init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    if init is None and _dataclass_settings(node).get("init", True) and _dataclass_settings(node).get("is_dataclass"):
+        init = _dataclass_init(node, scope, where, depth)
+    if init is None:
+        return _bases_options(node, scope, depth)
+    helps: dict[str, str] = {}
+    for text in (ast.get_docstring(node), ast.get_docstring(init)):
+        helps.update({p.arg_name: " ".join((p.description or "").split()) for p in _parse_docstring(text or "").params})
+    options = _options_from_function(init, helps, where, scope)
+    if init.args.vararg is not None:
+        raise IntrospectionError(
+            f"{where}: *{init.args.vararg.arg} cannot become command-line options: name each option as an argument with a type hint"
+        )
+    if init.args.kwarg is not None:
+        options += _forwarded_options(node, init, scope, where, {o.name for o in options}, depth)
+    return options
+
+
+def _forwarded_options(
+    node: ast.ClassDef, init: ast.FunctionDef, scope: _Scope, where: str, own: set[str], depth: int
+) -> list[OptionSpec]:
+    """The base's options a constructor passes on through ``**kwargs`` (those it does not set itself)."""
+    kwarg = init.args.kwarg.arg if init.args.kwarg is not None else ""
+    call = _base_init_call(init, node, kwarg)
+    if call is None:
+        raise IntrospectionError(
+            f"{where}: **{kwarg} is not passed on to the base class (super().__init__(..., **{kwarg})), so its options cannot be known: "
+            f"name each option as an argument with a type hint"
+        )
+    base = _bases_options(node, scope, depth) or []
+    positional = call.args[1:] if _calls_base_by_name(call) else call.args
+    if any(isinstance(arg, ast.Starred) for arg in positional):
+        raise IntrospectionError(f"{where}: *args passed to the base class hide which options it sets: pass them by name")
+    fixed = {keyword.arg for keyword in call.keywords if keyword.arg is not None}
+    return [option for index, option in enumerate(base) if index >= len(positional) and option.name not in fixed | own]
+
+
+def _base_init_call(init: ast.FunctionDef, node: ast.ClassDef, kwarg: str) -> ast.Call | None:
+    """The ``super().__init__(...)`` (or ``Base.__init__(self, ...)``) call of ``init`` that forwards ``**kwarg``."""
+    for call in ast.walk(init):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"):
             continue
-        base_module, base_qualname = located
-        if _takes_no_options(base_module, base_qualname):
-            continue  # the kinds' base classes take no options
-        base_tree, base_package = _module_tree(base_module)
-        base_node = _find_class(base_tree, base_qualname)
-        if base_node is None:
+        target = call.func.value
+        is_super = isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super"
+        if not (is_super or _calls_base_by_name(call)):
             continue
-        found = _find_init(base_node, base_tree, base_module, base_package)
-        if found[0] is not None:
+        if any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg for k in call.keywords):
+            return call
+    return None
+
+
+def _calls_base_by_name(call: ast.Call) -> bool:
+    """Whether ``call`` is ``Base.__init__(self, ...)`` (the instance passed explicitly)."""
+    target = call.func.value if isinstance(call.func, ast.Attribute) else None
+    return isinstance(target, (ast.Name, ast.Attribute)) and bool(call.args) and isinstance(call.args[0], ast.Name) and call.args[0].id == "self"
+
+
+def _bases_options(node: ast.ClassDef, scope: _Scope, depth: int) -> list[OptionSpec] | None:
+    """The options of the first base (in order) whose constructor has some, up to the kinds' base classes."""
+    for located in _located_bases(node, scope):
+        base_scope, base_node, base_qualname = located
+        found = _constructor_options(base_node, base_scope, base_qualname, depth + 1)
+        if found is not None:
             return found
-    return None, module, None
+    return None
+
+
+def _located_bases(node: ast.ClassDef, scope: _Scope) -> list[tuple[_Scope, ast.ClassDef, str]]:
+    """The class's bases that can be read (the kinds' base classes and unlocatable names left out)."""
+    bases = []
+    for base in node.bases:
+        located = _locate_name(ast.unparse(base), scope.tree, scope.module, scope.package)
+        if located is None or _takes_no_options(*located):
+            continue
+        base_scope = _scope(located[0])
+        base_node = _find_class(base_scope.tree, located[1])
+        if base_node is not None:
+            bases.append((base_scope, base_node, located[1]))
+    return bases
+
+
+def _dataclass_settings(node: ast.ClassDef) -> dict[str, Any]:
+    """``{"is_dataclass": True, "init": ..., "kw_only": ...}`` for a ``@dataclass`` class, else ``{}``."""
+    for decorator in node.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        name = ast.unparse(call.func if call is not None else decorator)
+        if name in ("dataclass", "dataclasses.dataclass"):
+            settings: dict[str, Any] = {"is_dataclass": True}
+            for keyword in call.keywords if call is not None else []:
+                if keyword.arg in ("init", "kw_only"):
+                    try:
+                        settings[keyword.arg] = bool(ast.literal_eval(keyword.value))
+                    except ValueError:
+                        pass
+            return settings
+    return {}
+
+
+def _dataclass_fields(node: ast.ClassDef, scope: _Scope, where: str, depth: int) -> dict[str, tuple[ast.arg, ast.expr | None, bool]]:
+    """The ``__init__`` arguments of a dataclass: name → (argument, default expression or None, keyword-only).
+
+    Fields of dataclass bases come first, as ``dataclasses`` orders them; ``ClassVar`` annotations
+    and ``field(init=False)`` are not arguments.
+    """
+    fields: dict[str, tuple[ast.arg, ast.expr | None, bool]] = {}
+    for base_scope, base_node, base_qualname in reversed(_located_bases(node, scope)):
+        if _dataclass_settings(base_node).get("is_dataclass") and depth < 20:
+            fields.update(_dataclass_fields(base_node, base_scope, f"{base_scope.module}:{base_qualname}", depth + 1))
+    kw_only = bool(_dataclass_settings(node).get("kw_only", False))
+    for stmt in node.body:
+        if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+            continue
+        annotation = ast.unparse(stmt.annotation).strip("'\"")
+        if annotation.split("[")[0].rpartition(".")[2] == "ClassVar":
+            continue
+        if annotation.rpartition(".")[2] == "KW_ONLY":
+            kw_only = True
+            continue
+        hint = stmt.annotation
+        if annotation.split("[")[0].rpartition(".")[2] == "InitVar" and isinstance(hint, ast.Subscript):
+            hint = hint.slice
+        default, field_kw_only, in_init = _field_default(stmt.value, where, stmt.target.id)
+        if not in_init:
+            fields.pop(stmt.target.id, None)
+            continue
+        fields[stmt.target.id] = (ast.arg(arg=stmt.target.id, annotation=hint), default, kw_only if field_kw_only is None else field_kw_only)
+    return fields
+
+
+def _field_default(value: ast.expr | None, where: str, name: str) -> tuple[ast.expr | None, bool | None, bool]:
+    """(default expression or None, field-level kw_only or None, whether the field is an ``__init__`` argument)."""
+    if not (isinstance(value, ast.Call) and ast.unparse(value.func) in ("field", "dataclasses.field")):
+        return value, None, True
+    options = {keyword.arg: keyword.value for keyword in value.keywords if keyword.arg is not None}
+    in_init = _literal_or(options.get("init"), True)
+    kw_only = _literal_or(options.get("kw_only"), None)
+    if "default" in options:
+        return options["default"], kw_only, in_init
+    factory = options.get("default_factory")
+    if factory is None:
+        return None, kw_only, in_init
+    if isinstance(factory, ast.Lambda):
+        return factory.body, kw_only, in_init
+    empty = {"list": ast.List(elts=[], ctx=ast.Load()), "dict": ast.Dict(keys=[], values=[]), "tuple": ast.Tuple(elts=[], ctx=ast.Load())}
+    if ast.unparse(factory) in empty:
+        return empty[ast.unparse(factory)], kw_only, in_init
+    raise IntrospectionError(
+        f"{where}: the default_factory of field {name} must be list, dict, tuple or a lambda returning a literal, not {ast.unparse(factory)}"
+    )
+
+
+def _literal_or(node: ast.expr | None, otherwise: Any) -> Any:
+    if node is None:
+        return otherwise
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return otherwise
+
+
+def _dataclass_init(node: ast.ClassDef, scope: _Scope, where: str, depth: int) -> ast.FunctionDef:
+    """The ``__init__`` ``@dataclass`` generates for ``node``, as a syntax tree the option reader reads."""
+    fields = _dataclass_fields(node, scope, where, depth)
+    positional = [(arg, default) for arg, default, kw_only in fields.values() if not kw_only]
+    keyword_only = [(arg, default) for arg, default, kw_only in fields.values() if kw_only]
+    seen_default = False
+    for arg, default in positional:
+        if default is None and seen_default:
+            raise IntrospectionError(f"{where}: field {arg.arg} without a default follows a field with one (dataclasses refuse it too)")
+        seen_default = seen_default or default is not None
+    defaults = [default for _, default in positional if default is not None]
+    arguments = ast.arguments(
+        posonlyargs=[], args=[ast.arg(arg="self"), *(arg for arg, _ in positional)], vararg=None,
+        kwonlyargs=[arg for arg, _ in keyword_only], kw_defaults=[default for _, default in keyword_only], kwarg=None, defaults=defaults,
+    )
+    return ast.FunctionDef(name="__init__", args=arguments, body=[ast.Pass()], decorator_list=[], returns=None, type_comment=None)
 
 
 def _takes_no_options(module: str, qualname: str) -> bool:
@@ -154,7 +327,7 @@ def _locate_name(name: str, tree: ast.Module, module: str, package: str) -> tupl
     return None
 
 
-def _options_from_function(func: ast.FunctionDef, helps: dict[str, str], where: str) -> list[OptionSpec]:
+def _options_from_function(func: ast.FunctionDef, helps: dict[str, str], where: str, scope: _Scope | None = None) -> list[OptionSpec]:
     args = func.args
     positional = args.posonlyargs + args.args
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
@@ -169,7 +342,7 @@ def _options_from_function(func: ast.FunctionDef, helps: dict[str, str], where: 
             option_type = parse_annotation(hint)
         except ValueError as err:
             raise IntrospectionError(f"{where}: argument {arg.arg}: {err}") from None
-        default = REQUIRED if default_node is None else _literal_default(default_node, where, arg.arg)
+        default = REQUIRED if default_node is None else _literal_default(default_node, where, arg.arg, scope)
         if default is not REQUIRED:
             try:
                 default = option_type.check(default)
@@ -179,20 +352,85 @@ def _options_from_function(func: ast.FunctionDef, helps: dict[str, str], where: 
     return options
 
 
-def _literal_default(node: ast.expr, where: str, name: str) -> Any:
-    try:
-        return ast.literal_eval(node)
-    except ValueError:
-        pass
-    # Path("models"), float("inf"): a call on one literal
+def _literal_default(node: ast.expr, where: str, name: str, scope: _Scope | None = None) -> Any:
+    """The value of a default written as a literal, a call on one (``Path("models")``) or a module-level constant."""
+    value = _constant_value(node, scope, 0)
+    if value is not _UNKNOWN:
+        return value
+    # Path("models"), float("inf"): a call on one literal (or constant)
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
         func = ast.unparse(node.func)
-        value = ast.literal_eval(node.args[0])
-        if func in ("Path", "pathlib.Path"):
-            return Path(value)
-        if func in ("float", "int", "str", "tuple", "list"):
-            return {"float": float, "int": int, "str": str, "tuple": tuple, "list": list}[func](value)
-    raise IntrospectionError(f"{where}: the default of {name} must be a literal value, not {ast.unparse(node)}")
+        value = _constant_value(node.args[0], scope, 0)
+        if value is not _UNKNOWN:
+            if func in ("Path", "pathlib.Path"):
+                return Path(value)
+            if func in ("float", "int", "str", "tuple", "list"):
+                return {"float": float, "int": int, "str": str, "tuple": tuple, "list": list}[func](value)
+    raise IntrospectionError(
+        f"{where}: the default of {name} must be a literal value or a module-level constant set to one "
+        f"(e.g. {name}: float = 0.01, or LEARNING_RATE = 0.01 at the top of the module), not {ast.unparse(node)}"
+    )
+
+
+#: marks a default whose value cannot be known from the source.
+_UNKNOWN = object()
+
+
+def _constant_value(node: ast.expr, scope: _Scope | None, depth: int) -> Any:
+    """A literal's value, or a module-level constant's (``LEARNING_RATE``, ``defaults.LEARNING_RATE``,
+    followed through ``from ... import``) when it is assigned once, at the top of its module, a literal;
+    else :data:`_UNKNOWN`."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    if scope is None or depth > 5:
+        return _UNKNOWN
+    if isinstance(node, ast.Name):
+        return _module_constant(scope, node.id, depth)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):  # module.CONSTANT
+        module = _imported_module(scope, node.value.id)
+        if module is not None:
+            try:
+                return _module_constant(_scope(module), node.attr, depth + 1)
+            except IntrospectionError:
+                return _UNKNOWN
+    return _UNKNOWN
+
+
+def _module_constant(scope: _Scope, name: str, depth: int) -> Any:
+    values = []
+    for stmt in scope.tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            values.append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name and stmt.value is not None:
+            values.append(stmt.value)
+        elif isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if (alias.asname or alias.name) == name:
+                    source = importlib.util.resolve_name("." * stmt.level + (stmt.module or ""), scope.package) if stmt.level else stmt.module or ""
+                    try:
+                        return _module_constant(_scope(source), alias.name, depth + 1)
+                    except IntrospectionError:
+                        return _UNKNOWN
+    if len(values) != 1:
+        return _UNKNOWN  # not defined here, or reassigned: its value at call time is not certain
+    return _constant_value(values[0], scope, depth + 1)
+
+
+def _imported_module(scope: _Scope, alias_name: str) -> str | None:
+    """The module ``alias_name`` refers to in ``scope`` (``import a.b as alias_name``, ``from a import b``)."""
+    for stmt in scope.tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if (alias.asname or alias.name) == alias_name:
+                    return alias.name
+        elif isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if (alias.asname or alias.name) == alias_name:
+                    source = importlib.util.resolve_name("." * stmt.level + (stmt.module or ""), scope.package) if stmt.level else stmt.module or ""
+                    return f"{source}.{alias.name}" if source else alias.name
+    return None
 
 
 def _parse_docstring(text: str) -> docstring_parser.Docstring:
@@ -211,7 +449,14 @@ def _describe_with_inspect(cls: type) -> ClassDescription:
     helps.update({p.arg_name: " ".join((p.description or "").split()) for p in init_doc.params})
     options = []
     if cls.__init__ is not object.__init__:
-        for name, param in list(inspect.signature(cls.__init__).parameters.items())[1:]:
+        parameters = list(inspect.signature(cls.__init__).parameters.items())[1:]
+        if any(param.kind == param.VAR_KEYWORD for _, param in parameters):
+            # **kwargs: the next constructor up the class hierarchy takes them
+            base = next((b for b in cls.__mro__[1:] if "__init__" in vars(b) and b.__init__ is not cls.__init__), object)
+            inherited = _describe_with_inspect(base).options if base is not object else []
+        else:
+            inherited = []
+        for name, param in parameters:
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             hint = param.annotation
@@ -221,6 +466,7 @@ def _describe_with_inspect(cls: type) -> ClassDescription:
             option_type = parse_annotation(text)
             default = REQUIRED if param.default is param.empty else option_type.check(param.default)
             options.append(OptionSpec(name, option_type, default, helps.get(name, "")))
+        options += [option for option in inherited if option.name not in {o.name for o in options}]
     return ClassDescription((doc.short_description or "").strip(), (doc.long_description or "").strip(), options)
 
 
