@@ -301,7 +301,7 @@ def _takes_no_options(module: str, qualname: str) -> bool:
     Other core classes (e.g. the shared image loader of ``nnplug.datasets``) are followed, so
     plugins that subclass them inherit their options.
     """
-    from nnplug.registry import KINDS
+    from nnplug.kinds import KINDS
 
     stops = {kind.base for kind in KINDS.values()} | {"nnplug.plugin:Plugin"}
     return module == "nnplug" or f"{module}:{qualname}" in stops
@@ -504,7 +504,7 @@ def declarations_of_class(cls: type) -> dict[str, Any]:
 
 
 def _stop_classes() -> set[str]:
-    from nnplug.registry import KINDS
+    from nnplug.kinds import KINDS
 
     return {kind.base for kind in KINDS.values()} | {"nnplug.plugin:Plugin", "builtins:object"}
 
