@@ -15,6 +15,7 @@ import numpy as np
 from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch
 from nnplug.datasets.augmentation import Augmentation
 from nnplug.datasets.clone import check_nbr_clones, clone_indices
+from nnplug.datasets.disk_cache import DiskCache, default_folder, parse_size
 from nnplug.datasets.image_transforms import ImageTransforms
 from nnplug.datasets.index_filter import IndexFilter
 from nnplug.datasets.labeled_files import LabeledFiles
@@ -46,7 +47,7 @@ class ImageDataLoader(DataLoader):
         partitions: share of each partition as JSON (training required; dev and test optional), positive and summing to 1; split per class, seeded by --dataset-seed.
         nbr_clones: copies of each training sample (each augmented differently).
         max_minibatch_size: largest training minibatch (dev and test are not split).
-        resize: W,H size of every sample in pixels.
+        resize: W,H size of every sample in pixels. Without --trim, JPEG and WebP files are decoded at a reduced size (shrink-on-load) when they are at least twice as large; --trim prevents it (its borders are found on the full-size pixels).
         trim: remove borders of the top-left pixel's colour, then pad back to the aspect ratio with it.
         grayscale: one channel instead of three (luma).
         minmax_normalize: stretch each image to the full range of values.
@@ -56,6 +57,9 @@ class ImageDataLoader(DataLoader):
         flatten: give samples as vectors (C*H*W values, channel-major) instead of C,H,W arrays.
         video_slices_sec: seconds between the frames taken from a video file.
         workers: threads decoding and preprocessing the first epoch (0: one per core).
+        cache: keep the preprocessed samples on disk, so that the next run with the same files and preprocessing decodes nothing (false: decode every run).
+        cache_dir: the disk cache's folder (default: $XDG_CACHE_HOME/nnplug, else ~/.cache/nnplug); `nnplug cache` shows and clears it.
+        cache_max_size: largest size of the disk cache (e.g. 2GB, 500MB); the least recently used datasets are removed first.
     """
 
     #: numpy minibatches, converted by the model's engine.
@@ -80,6 +84,9 @@ class ImageDataLoader(DataLoader):
         flatten: bool = True,
         video_slices_sec: float = 1.0,
         workers: int = 0,
+        cache: bool = True,
+        cache_dir: Path | None = None,
+        cache_max_size: str = "2GB",
     ) -> None:
         if len(resize) != 2 or any(int(side) != side or side <= 0 for side in resize):
             raise NnplugError(f"--resize expects W,H as two positive integers, got {','.join(map(str, resize))}")
@@ -98,6 +105,7 @@ class ImageDataLoader(DataLoader):
         self.augmentation = Augmentation(rot_angle, noise_intensity)
         self.flatten = flatten
         self.workers = workers
+        self.disk_cache = DiskCache(cache_dir or default_folder(), parse_size(cache_max_size)) if cache else None
         self.transforms: ImageTransforms | None = None
         self.cache: SampleCache | None = None
         self.sources: list[SampleSource] = []
@@ -121,7 +129,7 @@ class ImageDataLoader(DataLoader):
     def _read(self) -> None:
         sources = self.index_filter.apply(self.files.scan())
         self.transforms = self.make_transforms()
-        cache = SampleCache(self.preprocessing, self.transforms, self.workers)
+        cache = SampleCache(self.preprocessing, self.transforms, self.workers, self.disk_cache, self.files.root)
         cache.fill(sources)
         assert cache.readable is not None and cache.pixels is not None
         for label, name in enumerate(self.files.classes):

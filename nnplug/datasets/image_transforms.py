@@ -7,21 +7,107 @@ operation natively on its own image type; the core chains them
 from decoding to :meth:`ImageTransforms.to_array`. Implementations must be picklable (they are
 sent to worker processes) and every backend must give the same results within a small pixel
 difference (the parity test in ``tests/datasets`` checks it).
+
+The whole chain of one file goes through :meth:`ImageTransforms.read_preprocessed`: its default
+runs the steps one by one, and a backend overrides it to plan the chain as its library works best
+(libvips: shrink-on-load, many images resized in one call). :meth:`ImageTransforms.version` names everything that
+changes the pixels, so the disk cache of preprocessed samples can tell when they are stale.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nnplug.datasets.preprocessing import Preprocessing
 
 #: Difference from the background colour below which trim treats a pixel as border (0..255 scale).
 TRIM_THRESHOLD: float = 10.0
 
+#: Bumped whenever the shared definition of a transform changes the pixels (part of every disk cache key).
+TRANSFORMS_VERSION: int = 1
+
+
+def error_line(err: BaseException) -> str:
+    """An exception as one short line (decoders' messages span lines)."""
+    return " ".join(str(err).split())[:200] or type(err).__name__
+
+
+def trim_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Bounding box (left, top, width, height) of the pixels of (H, W, C) ``pixels`` that differ from
+    pixel (0, 0) by more than :data:`TRIM_THRESHOLD` in some channel; None when there are none."""
+    corner = pixels[0, 0].astype(np.float32)
+    mask = (np.abs(pixels.astype(np.float32) - corner) > TRIM_THRESHOLD).any(axis=2)
+    columns, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
+    if len(columns) == 0:
+        return None
+    left, top = int(columns[0]), int(rows[0])
+    return left, top, int(columns[-1]) - left + 1, int(rows[-1]) - top + 1
+
+
+def padded_size(width: int, height: int, ratio: float) -> tuple[int, int]:
+    """The smallest size holding ``width`` x ``height`` with the aspect ratio ``ratio`` (width / height)."""
+    if width / height < ratio:
+        return max(width, round(height * ratio)), height
+    return width, max(height, round(width / ratio))
+
+
+def trim_array(pixels: np.ndarray) -> np.ndarray:
+    """:meth:`ImageTransforms.trim` on an (H, W, C) array: crop the border, pad centred with the
+    corner colour back to the original aspect ratio (uniform images are returned unchanged)."""
+    box = trim_box(pixels)
+    if box is None:
+        return pixels
+    left, top, width, height = box
+    out_width, out_height = padded_size(width, height, pixels.shape[1] / pixels.shape[0])
+    if (out_width, out_height) == (width, height):
+        return pixels[top : top + height, left : left + width]
+    out = np.empty((out_height, out_width, pixels.shape[2]), dtype=pixels.dtype)
+    out[:] = pixels[0, 0]
+    x, y = (out_width - width) // 2, (out_height - height) // 2
+    out[y : y + height, x : x + width] = pixels[top : top + height, left : left + width]
+    return out
+
+
+def minmax_array(pixels: np.ndarray) -> np.ndarray:
+    """:meth:`ImageTransforms.minmax_normalize` on a float32 array (values 0..255)."""
+    low, high = float(pixels.min()), float(pixels.max())
+    if high <= low:
+        return pixels
+    return (pixels - np.float32(low)) * np.float32(255 / (high - low))
+
+
+def invert_array(pixels: np.ndarray) -> np.ndarray:
+    """:meth:`ImageTransforms.adaptive_invert` on a float32 array (values 0..255)."""
+    return np.float32(255) - pixels if float(pixels[0, 0].mean()) < 127.5 else pixels
+
 
 class ImageTransforms(ABC):
     """The image operations of one backend; ``Any`` below is the backend's own image type."""
+
+    def version(self) -> str:
+        """Everything about this backend that changes the pixels: its class, its library's version and
+        the transforms' version. Backends add their library's version; part of every disk cache key."""
+        return f"{type(self).__module__}.{type(self).__qualname__}; transforms {TRANSFORMS_VERSION}"
+
+    def preprocess_files(self, paths: Sequence[Path], preprocessing: Preprocessing) -> list[np.ndarray | str]:
+        """Decode each of ``paths`` and run ``preprocessing`` on it: float32 (H, W, C) values in 0..1,
+        or, for a file that is not a readable image, one line saying why.
+
+        This default chains the steps file by file (:meth:`Preprocessing.apply`); a backend may
+        override it to plan the chain as a whole (decode at a reduced size, resize many images in
+        one call) with the same results within the parity test's tolerance.
+        """
+        results: list[np.ndarray | str] = []
+        for path in paths:
+            try:
+                results.append(preprocessing.apply(self, self.read(path)))
+            except Exception as err:  # every backend has its own decoding errors
+                results.append(error_line(err))
+        return results
 
     @abstractmethod
     def read(self, path: Path) -> Any:

@@ -49,7 +49,14 @@ class Preprocessing:
             image = transforms.minmax_normalize(image)
         if self.adaptive_invert:
             image = transforms.adaptive_invert(image)
-        pixels = transforms.to_array(image)
+        return self.finish(transforms.to_array(image))
+
+    def finish(self, pixels: np.ndarray) -> np.ndarray:
+        """The last step of every chain: float32 (H, W, C) values 0..255 to 0..1, shape checked."""
         if pixels.shape != self.sample_shape:
             raise ValueError(f"preprocessing gave shape {pixels.shape}, expected {self.sample_shape}")
         return np.clip(pixels * np.float32(1 / 255), 0.0, 1.0, dtype=np.float32)
+
+    def key(self) -> dict[str, Any]:
+        """The options that change the pixels, for the disk cache's keys."""
+        return {"resize": list(self.resize), "trim": self.trim, "grayscale": self.grayscale, "minmax_normalize": self.minmax_normalize, "adaptive_invert": self.adaptive_invert}

@@ -9,15 +9,15 @@ from PIL import Image
 
 from nnplug.data_loader import Minibatch
 from nnplug.dump import MinibatchDumper, sample_image_shape
-from nnplug_vips.loaders import NumpyVips
+from nnplug_vips.loaders import Vips
 
 
 def context(loader, exp_id: str = "exp1", repeat: int = 0):
-    return SimpleNamespace(experiment=SimpleNamespace(exp_id=exp_id), repeat=repeat, data_loader=loader)
+    return SimpleNamespace(experiment=SimpleNamespace(exp_id=exp_id), repeat=repeat, data_loader=loader, engine=None)
 
 
 def test_dumps_each_sample_with_its_label(tmp_path: Path, tiny_datasets: Path) -> None:
-    loader = NumpyVips(dataset="tiny", datasets_path=tiny_datasets, resize=(8, 6), max_minibatch_size=10)
+    loader = Vips(dataset="tiny", datasets_path=tiny_datasets, resize=(8, 6), max_minibatch_size=10)
     loader.load(0)
     dumper = MinibatchDumper(tmp_path / "minibatches")
     batches = list(loader.minibatches("training", 1))
@@ -47,6 +47,6 @@ def test_later_repeats_and_plain_arrays(tmp_path: Path) -> None:
 
 def test_experiments_without_the_option_write_nothing(tmp_path: Path) -> None:
     loader = SimpleNamespace(labels=["a", "b"])
-    quiet = SimpleNamespace(experiment=SimpleNamespace(exp_id="e", options=SimpleNamespace(dump_minibatches=False)), repeat=0, data_loader=loader)
+    quiet = SimpleNamespace(experiment=SimpleNamespace(exp_id="e", options=SimpleNamespace(dump_minibatches=False)), repeat=0, data_loader=loader, engine=None)
     MinibatchDumper(tmp_path).minibatch_finished(quiet, 1, Minibatch(np.zeros((1, 4)), np.eye(2)[:1]), 0.0, 0.0)
     assert not any(tmp_path.iterdir())

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from nnplug import NnplugError
-from nnplug_magick.loaders import NumpyImageMagick, TorchImageMagick
-from nnplug_vips.loaders import NumpyVips, TorchVips
+from nnplug_magick.loaders import ImageMagick
+from nnplug_vips.loaders import Vips
 
 from .conftest import write_image
 
-NUMPY_LOADERS = [NumpyVips, NumpyImageMagick]
+NUMPY_LOADERS = [Vips, ImageMagick]
 
 
 def loader(cls, datasets: Path, **options):
@@ -29,7 +29,7 @@ def test_flattened_samples_in_zero_one_with_one_hot_labels(cls, tiny_datasets: P
     assert data.sample_shape == (3 * 6 * 8,)
     assert {p: data.size(p) for p in ("training", "dev", "test")} == {"training": 21, "dev": 6, "test": 3}
     (batch,) = list(data.minibatches("training", 1))
-    assert batch.x.shape == (21, 144) and batch.x.dtype == np.float64
+    assert batch.x.shape == (21, 144) and batch.x.dtype == np.float32
     assert 0.0 <= batch.x.min() and batch.x.max() <= 1.0
     assert batch.y.shape == (21, 3) and np.all(batch.y.sum(axis=1) == 1)
     red = batch.x[np.argmax(batch.y, axis=1) == 2].reshape(-1, 3, 6, 8)
@@ -46,13 +46,13 @@ def test_unflattened_grayscale_samples_are_c_h_w(cls, tiny_datasets: Path) -> No
 
 
 def test_summary_table_counts_partitions_and_image_size(tiny_datasets: Path) -> None:
-    summary = loader(NumpyVips, tiny_datasets).summary()
+    summary = loader(Vips, tiny_datasets).summary()
     assert "image size 6 x 8 x 3 (rows x cols x channels)" in summary
     assert summary.splitlines()[-1].split() == ["total", "21", "6", "3", "30"]
 
 
 def test_minibatches_split_training_only_and_shuffle_per_epoch(tiny_datasets: Path) -> None:
-    data = loader(NumpyVips, tiny_datasets, max_minibatch_size=8, nbr_clones=2)
+    data = loader(Vips, tiny_datasets, max_minibatch_size=8, nbr_clones=2)
     sizes = [b.size for b in data.minibatches("training", 1)]
     assert sizes == [8, 8, 8, 8, 8, 2]  # 21 samples cloned twice
     assert [b.size for b in data.minibatches("dev", 1)] == [6]
@@ -62,7 +62,7 @@ def test_minibatches_split_training_only_and_shuffle_per_epoch(tiny_datasets: Pa
 
 
 def test_cache_survives_repeats_and_partitions_follow_the_seed(tiny_datasets: Path, monkeypatch) -> None:
-    data = loader(NumpyVips, tiny_datasets)
+    data = loader(Vips, tiny_datasets)
     pixels = data.cache.pixels
     monkeypatch.setattr(data, "make_transforms", lambda: pytest.fail("decoded twice"))
     dev_seed0 = next(data.minibatches("dev", 0)).ids
@@ -91,7 +91,7 @@ def test_augmentation_changes_training_only_seeded_per_epoch(cls, tiny_datasets:
 
 
 def test_filter_dataset_keeps_positions(tiny_datasets: Path) -> None:
-    data = loader(NumpyVips, tiny_datasets, filter_dataset="0-4,20-24", partitions={"training": 1.0})
+    data = loader(Vips, tiny_datasets, filter_dataset="0-4,20-24", partitions={"training": 1.0})
     assert data.size("training") == 10
     names = {Path(i).parent.name for b in data.minibatches("training", 1) for i in b.ids}
     assert names == {"blue", "red"}
@@ -102,7 +102,7 @@ def test_undecodable_files_are_skipped_with_a_warning(tiny_datasets: Path, caplo
     (folder / "notes.txt").write_text("not an image")
     (folder / "broken.png").write_bytes((folder / "00.png").read_bytes()[:60])
     with caplog.at_level(logging.WARNING, logger="nnplug.datasets"):
-        data = loader(NumpyVips, tiny_datasets)
+        data = loader(Vips, tiny_datasets)
     assert len(data.sources) == 30
     skipped = " ".join(r.getMessage() for r in caplog.records)
     assert "notes.txt" in skipped and "broken.png" in skipped
@@ -114,24 +114,15 @@ def test_a_class_without_readable_images_is_an_error(tiny_datasets: Path) -> Non
     folder.mkdir()
     (folder / "a.png").write_text("not an image")
     with pytest.raises(NnplugError, match=r"class folder .*junk has no readable images"):
-        loader(NumpyImageMagick, tiny_datasets)
-
-
-@pytest.mark.parametrize("cls", [TorchVips, TorchImageMagick])
-def test_torch_loaders_give_float32_tensors(cls, tiny_datasets: Path) -> None:
-    torch = pytest.importorskip("torch")
-    data = loader(cls, tiny_datasets, flatten=False)
-    batch = next(data.minibatches("training", 1))
-    assert isinstance(batch.x, torch.Tensor) and batch.x.dtype == torch.float32
-    assert tuple(batch.x.shape) == (21, 3, 6, 8) and tuple(batch.y.shape) == (21, 3)
+        loader(ImageMagick, tiny_datasets)
 
 
 def test_threads_and_serial_decoding_agree(tiny_datasets: Path, monkeypatch) -> None:
     import nnplug.datasets.sample_cache as sample_cache
 
     monkeypatch.setattr(sample_cache, "SERIAL_BELOW", 0)
-    threaded = loader(NumpyVips, tiny_datasets, workers=2, trim=True, minmax_normalize=True)
-    serial = loader(NumpyVips, tiny_datasets, workers=1, trim=True, minmax_normalize=True)
+    threaded = loader(Vips, tiny_datasets, workers=2, trim=True, minmax_normalize=True)
+    serial = loader(Vips, tiny_datasets, workers=1, trim=True, minmax_normalize=True)
     assert np.array_equal(threaded.cache.pixels, serial.cache.pixels)
 
 
@@ -140,8 +131,8 @@ def test_numpy_vips_does_not_import_torch(tiny_datasets: Path) -> None:
     import sys
 
     code = (
-        "import sys\nfrom nnplug_vips.loaders import NumpyVips\n"
-        f"d = NumpyVips(dataset='tiny', datasets_path={str(tiny_datasets)!r}, resize=(4, 4)); d.load(0)\n"
+        "import sys\nfrom nnplug_vips.loaders import Vips\n"
+        f"d = Vips(dataset='tiny', datasets_path={str(tiny_datasets)!r}, resize=(4, 4)); d.load(0)\n"
         "next(d.minibatches('training', 1)); assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

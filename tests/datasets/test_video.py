@@ -8,7 +8,7 @@ import pytest
 
 from nnplug import NnplugError
 from nnplug.datasets.video import read_video_frames, video_frame_times
-from nnplug_vips.loaders import NumpyVips
+from nnplug_vips.loaders import Vips
 
 from .conftest import make_video, write_image
 
@@ -30,7 +30,7 @@ def test_videos_and_images_mix_in_a_dataset(tmp_path: Path) -> None:
     make_video(root / "clips" / "moving" / "clip.mp4", COLOURS)
     for index in range(3):
         write_image(root / "clips" / "still" / f"{index}.png", np.full((10, 10, 3), 128, dtype=np.uint8))
-    data = NumpyVips(dataset="clips", datasets_path=root, resize=(8, 8), partitions={"training": 1.0})
+    data = Vips(dataset="clips", datasets_path=root, resize=(8, 8), partitions={"training": 1.0})
     data.load(0)
     assert data.size("training") == 6
     ids = sorted(i for b in data.minibatches("training", 1) for i in b.ids)
@@ -42,5 +42,5 @@ def test_an_unreadable_video_is_one_line_error(tmp_path: Path) -> None:
     broken.parent.mkdir(parents=True)
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 20)
     with pytest.raises(NnplugError, match=r"cannot read video .*broken.mp4") as raised:
-        NumpyVips(dataset="clips", datasets_path=tmp_path / "datasets").load(0)
+        Vips(dataset="clips", datasets_path=tmp_path / "datasets").load(0)
     assert "\n" not in str(raised.value)

@@ -1,42 +1,181 @@
-"""The data loaders' image transforms on libvips (pyvips)."""
+"""The data loaders' image transforms on libvips (pyvips).
+
+:meth:`VipsTransforms.preprocess_files` plans the chain of many files at once. Each file is
+opened lazily (header only); without trim it is decoded at a reduced size when the format allows
+it (JPEG shrink-on-load, WebP scale-on-load), flattened, and -- if it is larger than
+:data:`STACK_AT_MOST` -- resized in the same evaluation. Small images (the digits of training
+sets) are decoded in one evaluation each and then resized together, one libvips call per size,
+stacked as the bands of one image: setting up a libvips call costs about as much as decoding a
+small PNG. Trim needs the decoded pixels first (its box depends on them), so with trim a file is
+decoded at full size, trimmed with numpy, then resized. Pixels are read with a region fetch in the
+calling thread (no thread pool start-up per image; the loader runs one task per core). The point
+operations after the resize (luma, min-max, invert) run with numpy on the small result.
+"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pyvips
 
-from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms
+from nnplug.datasets.image_transforms import ImageTransforms, error_line, invert_array, minmax_array, trim_array
+from nnplug.datasets.preprocessing import Preprocessing
 
 #: Luma weights of :meth:`VipsTransforms.grayscale` (Rec. 709 on the stored values).
 LUMA = [[0.2126, 0.7152, 0.0722]]
+_LUMA_VECTOR = np.array(LUMA[0], dtype=np.float32)
+
+#: numpy dtype of each libvips band format.
+DTYPES = {
+    "uchar": np.uint8,
+    "char": np.int8,
+    "ushort": np.uint16,
+    "short": np.int16,
+    "uint": np.uint32,
+    "int": np.int32,
+    "float": np.float32,
+    "double": np.float64,
+}
+
+#: Most bands stacked into one image by :meth:`VipsTransforms.resize_many`.
+MAX_STACKED_BANDS = 384
+
+#: Largest image (pixels) stacked with others for one resize; larger ones are resized alone.
+STACK_AT_MOST = 128 * 128
+
+#: Loaders that decode at a reduced size, and how to ask them for an integer shrink factor.
+SHRINK_ON_LOAD = {
+    "jpegload": lambda factor: {"shrink": factor},
+    "webpload": lambda factor: {"scale": 1 / factor},
+}
 
 
-def _top_left(image: pyvips.Image) -> list[float]:
-    """The values of pixel (0, 0) (a one-pixel crop to numpy costs less than ``getpoint``)."""
-    return [float(v) for v in image.crop(0, 0, 1, 1).numpy().ravel()]
+def fetch(image: pyvips.Image) -> np.ndarray:
+    """Evaluate ``image`` in the calling thread: its (H, W, C) pixels.
 
-
-def _pixels(image: pyvips.Image) -> tuple[pyvips.Image, np.ndarray]:
-    """Evaluate ``image`` once: its (H, W, C) pixels, and an in-memory image over them to go on from.
-
-    libvips pays a fixed cost per evaluation (0.1-0.2 ms here) whatever the image size; on the
-    small images of training sets that cost dominates, so the transforms that need statistics
-    (trim's bounding box, min-max) read the pixels once and compute them with numpy on the array,
-    and the following operations start from memory instead of evaluating the pipeline again.
+    A region fetch skips libvips' thread pool, whose start-up costs more than the work on the
+    small images of training sets; the data loaders run one image per core anyway.
     """
-    pixels = image.numpy()
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
-    return pyvips.Image.new_from_array(pixels, interpretation=image.interpretation), pixels
+    data = pyvips.Region.new(image).fetch(0, 0, image.width, image.height)
+    return np.frombuffer(data, dtype=DTYPES[image.format]).reshape(image.height, image.width, image.bands)
+
+
+def open_image(path: Path, **options) -> pyvips.Image:
+    """Open ``path`` lazily (header only); decoding errors, truncation included, raise when evaluated."""
+    return pyvips.Image.new_from_file(str(path), access="sequential", fail_on="warning", revalidate=True, **options)
+
+
+def shrink_factor(width: int, height: int, target: tuple[int, int]) -> int:
+    """The largest of 1, 2, 4, 8 that keeps a ``width`` x ``height`` image at least ``target`` in both sides."""
+    room = min(width / target[0], height / target[1])
+    return next((factor for factor in (8, 4, 2) if factor <= room), 1)
+
+
+def open_for_size(path: Path, target: tuple[int, int]) -> pyvips.Image:
+    """Open ``path`` decoding at the smallest size still at least ``target`` (JPEG, WebP), else full size."""
+    image = open_image(path)
+    loader = image.get("vips-loader") if image.get_typeof("vips-loader") else ""
+    make_options = SHRINK_ON_LOAD.get(loader.removesuffix("_source").removesuffix("_buffer"))
+    factor = shrink_factor(image.width, image.height, target)
+    if make_options is None or factor == 1:
+        return image
+    return open_image(path, **make_options(factor))
+
+
+def standard(image: pyvips.Image) -> pyvips.Image:
+    """8-bit sRGB or grey with an optional alpha band, whatever the file stored (CMYK, 16-bit, float)."""
+    if image.interpretation == "cmyk":
+        return image.colourspace("srgb")
+    if image.format == "uchar":
+        return image
+    if image.interpretation in ("rgb16", "grey16"):
+        return image.colourspace("srgb" if image.interpretation == "rgb16" else "b-w")
+    return image.cast("uchar")
+
+
+def colour_array(pixels: np.ndarray, grayscale: bool) -> np.ndarray:
+    """Float32 luma (one channel) or RGB (three channels) of (H, W, C) pixels (C is 1 or 3)."""
+    values = pixels.astype(np.float32)
+    if grayscale:
+        return values if values.shape[2] == 1 else (values[:, :, :3] @ _LUMA_VECTOR)[:, :, None]
+    return np.repeat(values, 3, axis=2) if values.shape[2] == 1 else values[:, :, :3]
 
 
 class VipsTransforms(ImageTransforms):
     """Each transform is one or two libvips operations on a ``pyvips.Image`` (statistics on its pixels)."""
 
+    def version(self) -> str:
+        """The class, libvips' version and the transforms' version."""
+        return f"{super().version()}; libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}"
+
+    def preprocess_files(self, paths: Sequence[Path], preprocessing: Preprocessing) -> list[np.ndarray | str]:
+        """The whole chain of many files, planned for libvips (see the module docstring)."""
+        target = preprocessing.resize
+        decoded: list[np.ndarray | str] = []
+        for path in paths:
+            try:
+                decoded.append(self.decode(path, preprocessing))
+            except Exception as err:  # pyvips.Error, or an unsupported colour layout
+                decoded.append(error_line(err))
+        resized = iter(self.resize_many([pixels for pixels in decoded if not isinstance(pixels, str)], *target))
+        results: list[np.ndarray | str] = []
+        for pixels in decoded:
+            if isinstance(pixels, str):
+                results.append(pixels)
+                continue
+            values = colour_array(next(resized), preprocessing.grayscale)
+            if preprocessing.minmax_normalize:
+                values = minmax_array(values)
+            if preprocessing.adaptive_invert:
+                values = invert_array(values)
+            results.append(preprocessing.finish(values))
+        return results
+
+    def decode(self, path: Path, preprocessing: Preprocessing) -> np.ndarray:
+        """``path`` in 8 bits with alpha flattened onto black, in one evaluation: uint8 (H, W, C).
+
+        With trim: decoded at full size, then trimmed (the box needs the pixels). Without: decoded at
+        a reduced size when the format allows it, and resized in the same evaluation unless the
+        image is small (small ones are resized together by :meth:`resize_many`).
+        """
+        if preprocessing.trim:
+            return trim_array(fetch(self.remove_alpha(standard(open_image(path)))))
+        image = self.remove_alpha(standard(open_for_size(path, preprocessing.resize)))
+        if image.width * image.height > STACK_AT_MOST:
+            image = self.resize(image, *preprocessing.resize)
+        return fetch(image)
+
+    def resize_many(self, images: list[np.ndarray], width: int, height: int) -> list[np.ndarray]:
+        """Resize uint8 (H, W, C) arrays to ``width`` x ``height`` (in order), those of one size together.
+
+        Small images of the same size are stacked as the bands of one image and resized in one
+        libvips call: each call costs about half a millisecond to set up, as much as decoding a small
+        PNG, and the bands of an image are resized independently, so the result is the same.
+        """
+        out: list[np.ndarray | None] = [None] * len(images)
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for index, pixels in enumerate(images):
+            if pixels.shape[:2] == (height, width):
+                out[index] = pixels
+            elif pixels.shape[0] * pixels.shape[1] > STACK_AT_MOST:
+                out[index] = fetch(self.resize(pyvips.Image.new_from_array(pixels), width, height))
+            else:
+                groups.setdefault(pixels.shape, []).append(index)
+        for shape, members in groups.items():
+            channels = shape[2]
+            for begin in range(0, len(members), MAX_STACKED_BANDS // channels or 1):
+                chunk = members[begin : begin + (MAX_STACKED_BANDS // channels or 1)]
+                stacked = images[chunk[0]] if len(chunk) == 1 else np.concatenate([images[i] for i in chunk], axis=2)
+                result = fetch(self.resize(pyvips.Image.new_from_array(np.ascontiguousarray(stacked)), width, height))
+                for position, index in enumerate(chunk):
+                    out[index] = result[:, :, position * channels : (position + 1) * channels]
+        return [pixels for pixels in out if pixels is not None]
+
     def read(self, path: Path) -> pyvips.Image:
         """Decode ``path`` fully (truncated or corrupt files raise ``pyvips.Error``)."""
-        return pyvips.Image.new_from_file(str(path), fail_on="warning", revalidate=True).copy_memory()
+        image = standard(open_image(path))
+        return pyvips.Image.new_from_array(fetch(image), interpretation=image.interpretation)
 
     def from_array(self, pixels: np.ndarray) -> pyvips.Image:
         """Wrap an (H, W, C) array."""
@@ -44,31 +183,21 @@ class VipsTransforms(ImageTransforms):
 
     def to_array(self, image: pyvips.Image) -> np.ndarray:
         """Float32 (H, W, C)."""
-        pixels = image.numpy()
-        if pixels.ndim == 2:
-            pixels = pixels[:, :, None]
-        return pixels.astype(np.float32, copy=False)
+        return fetch(image).astype(np.float32, copy=False)
 
     def remove_alpha(self, image: pyvips.Image) -> pyvips.Image:
         """Flatten alpha onto black."""
         return image.flatten(background=[0]) if image.hasalpha() else image
 
     def trim(self, image: pyvips.Image) -> pyvips.Image:
-        """Crop the borders of pixel (0, 0)'s colour, then pad with it back to the aspect ratio."""
-        # find_trim median-filters first (it drops thin strokes, and costs twice as much on small
-        # images): threshold the difference to the corner colour instead, as ImageMagick's trim does.
-        image, pixels = _pixels(image)
-        background = [float(v) for v in pixels[0, 0]]
-        mask = (np.abs(pixels.astype(np.float32) - pixels[0, 0].astype(np.float32)) > TRIM_THRESHOLD).any(axis=2)
-        used_columns, used_rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
-        if len(used_columns) == 0:
-            return image
-        left, top = int(used_columns[0]), int(used_rows[0])
-        width, height = int(used_columns[-1]) - left + 1, int(used_rows[-1]) - top + 1
-        ratio = image.width / image.height
-        out_width, out_height = (max(width, round(height * ratio)), height) if width / height < ratio else (width, max(height, round(width / ratio)))
-        cropped = image.crop(left, top, width, height)
-        return cropped.embed((out_width - width) // 2, (out_height - height) // 2, out_width, out_height, extend="background", background=background)
+        """Crop the borders of pixel (0, 0)'s colour, then pad with it back to the aspect ratio.
+
+        The box is found on the pixels with numpy (``find_trim`` median-filters first, which drops
+        thin strokes): a threshold on the difference to the corner colour, as ImageMagick's trim.
+        """
+        pixels = fetch(image)
+        trimmed = trim_array(pixels)
+        return image if trimmed is pixels else self.from_array(trimmed)
 
     def resize(self, image: pyvips.Image, width: int, height: int) -> pyvips.Image:
         """Lanczos3 resize to exactly ``width`` x ``height``."""
@@ -89,17 +218,16 @@ class VipsTransforms(ImageTransforms):
 
     def minmax_normalize(self, image: pyvips.Image) -> pyvips.Image:
         """Stretch to 0..255 (minimum and maximum over all bands)."""
-        image, pixels = _pixels(image)
-        low, high = float(pixels.min()), float(pixels.max())
-        return image if high <= low else image.linear(255 / (high - low), -low * 255 / (high - low))
+        return self.from_array(minmax_array(fetch(image).astype(np.float32)))
 
     def adaptive_invert(self, image: pyvips.Image) -> pyvips.Image:
         """255 - v when pixel (0, 0) is dark."""
-        return image.linear(-1, 255) if float(np.mean(_top_left(image))) < 127.5 else image
+        return image.linear(-1, 255) if float(fetch(image.crop(0, 0, 1, 1)).mean()) < 127.5 else image
 
     def rotate(self, image: pyvips.Image, angle: float) -> pyvips.Image:
         """Rotate clockwise, fill with pixel (0, 0)'s colour, crop the centre."""
-        rotated = image.rotate(angle, background=_top_left(image))
+        corner = [float(v) for v in fetch(image.crop(0, 0, 1, 1)).ravel()]
+        rotated = image.rotate(angle, background=corner)
         return rotated.crop((rotated.width - image.width) // 2, (rotated.height - image.height) // 2, image.width, image.height)
 
     def add_noise(self, image: pyvips.Image, sigma: float, seed: int) -> pyvips.Image:
