@@ -1,8 +1,9 @@
 """The side-by-side figure of a segmentation: source | mask | cut-out, composed with Pillow.
 
-The panels are pasted on one canvas at the image's own resolution (capped at
-:data:`MAX_PANEL_HEIGHT` rows) under a one-line caption, and saved with fast PNG compression:
-no plotting library is involved, so a figure costs about as much as writing the cut-out.
+The panels are pasted on one canvas at the image's own resolution (shrunk to at most
+:data:`MAX_PANEL_HEIGHT` rows: the figure is for looking, the mask and cut-out files keep every
+pixel) under a one-line caption, and saved with fast PNG compression: no plotting library is
+involved, so a figure costs less than writing the cut-out.
 matplotlib is only used for ``--display``, to show the composed figures in a window.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 #: panels taller than this are shrunk for the figure (the mask and cut-out files keep full size).
-MAX_PANEL_HEIGHT = 480
+MAX_PANEL_HEIGHT = 320
 GAP = 6
 CAPTION = 18
 BACKGROUND = (255, 255, 255)
@@ -45,9 +46,10 @@ def segmentation_figure(source: np.ndarray, mask: np.ndarray, cutout: np.ndarray
     height, width = mask.shape
     scale = min(1.0, MAX_PANEL_HEIGHT / max(height, 1))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    panels = [Image.fromarray(source), Image.fromarray(mask).convert("RGB"), Image.fromarray(composited(cutout))]
+    images = [Image.fromarray(source), Image.fromarray(mask), Image.fromarray(cutout)]
     if scale < 1.0:
-        panels = [panel.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0) for panel in panels]
+        images = [image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0) for image in images]
+    panels = [images[0], images[1].convert("RGB"), Image.fromarray(composited(np.asarray(images[2])))]
     canvas = Image.new("RGB", (3 * size[0] + 4 * GAP, size[1] + CAPTION + 2 * GAP), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     for index, (panel, caption) in enumerate(zip(panels, (title, "mask", "cut-out"))):

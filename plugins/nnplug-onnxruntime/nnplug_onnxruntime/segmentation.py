@@ -7,10 +7,14 @@ normalize it per image, truncate it to 8 bits and resize it back to the image's 
 Lanczos. Then, as rembg offers (:mod:`nnplug_onnxruntime.cutouts`): post-process the mask, cut
 out (alpha matting, background colour), and write ``<name>_mask.png`` (grayscale),
 ``<name>_cutout.png`` (RGBA) and ``<name>_figure.png`` (source | mask | cut-out); with
-``--only-mask``, the mask alone.
+``--only-mask``, the mask alone. Outputs are post-processed and written by a few threads while the
+next batch is decoded and run (PNG encoding releases the GIL): writing does not hold up inference.
 """
 from __future__ import annotations
 
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,6 +78,10 @@ def check_segmentation_model(session: OrtSession, size: tuple[int, int]) -> None
     fixed = session.input.shape[2:]
     if fixed[0] is not None and fixed[1] is not None and tuple(fixed) != (height, width):
         raise NnplugError(f"model {session.path.name} takes {fixed[1]}x{fixed[0]} images; use --resize={fixed[1]},{fixed[0]}")
+
+
+#: threads post-processing and writing outputs while the next batch runs.
+WRITERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _mask_map(output: np.ndarray) -> np.ndarray:
@@ -161,27 +169,40 @@ class Segmenter:
             raise NnplugError(f"ground truth {image.ground_truth} is {truth.shape[1]}x{truth.shape[0]}, its image {mask.shape[1]}x{mask.shape[0]}")
         return iou(mask >= 128, truth)
 
+    def finish(self, image: DecodedImage, prediction: np.ndarray, outputs: StagedOutputs) -> tuple[str, float | None]:
+        """Post-process and write one image's outputs; return its name and IoU (None without ground truth)."""
+        mask = self.cutouts.mask(self.full_size_mask(prediction, image))
+        self.write(image, mask, outputs)
+        return image.source.name, self.score(image.source, mask)
+
     def run(self, images: list[ImageInput], outputs: StagedOutputs, progress=None) -> SegmentationResult:
         """Segment ``images``, writing into ``outputs``; ``progress`` (a tqdm bar) advances per image."""
         result = SegmentationResult()
         decoded = decode(images, self.backend, self.size, result.skipped, resize=lanczos_resize)
-        while True:
-            with result.times.measure("decoding"):
-                batch = next(chunks(decoded, self.batch_size), None)
-            if not batch:
-                break
-            with result.times.measure("inference"):
-                predictions = self.predict(batch)
+        pending: deque[Future] = deque()
+
+        def collect(keep: int) -> None:
+            while len(pending) > keep:
+                name, score = pending.popleft().result()  # a writer's exception surfaces here
+                result.processed.append(name)
+                if score is not None:
+                    result.ious[name] = score
+                if progress is not None:  # skipped files count as done too
+                    progress.update(len(result.processed) + len(result.skipped.files) - progress.n)
+
+        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="nnplug-infer-writer") as writers:
+            while True:
+                with result.times.measure("decoding"):
+                    batch = next(chunks(decoded, self.batch_size), None)
+                if not batch:
+                    break
+                with result.times.measure("inference"):
+                    predictions = self.predict(batch)
+                with result.times.measure("writing"):
+                    pending.extend(writers.submit(self.finish, image, prediction, outputs) for image, prediction in zip(batch, predictions))
+                    collect(2 * WRITERS)  # bounded: decoded images do not pile up in memory
             with result.times.measure("writing"):
-                for image, prediction in zip(batch, predictions):
-                    mask = self.cutouts.mask(self.full_size_mask(prediction, image))
-                    self.write(image, mask, outputs)
-                    score = self.score(image.source, mask)
-                    if score is not None:
-                        result.ious[image.source.name] = score
-                    result.processed.append(image.source.name)
-            if progress is not None:  # skipped files count as done too
-                progress.update(len(result.processed) + len(result.skipped.files) - progress.n)
+                collect(0)
         if progress is not None:
             progress.update(len(result.processed) + len(result.skipped.files) - progress.n)
         return result
