@@ -1,0 +1,71 @@
+"""The ray executor on a real two-node Ray cluster simulated on this machine (one cluster for the module)."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+ray = pytest.importorskip("ray")
+from ray.cluster_utils import Cluster  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head node and a second node, one CPU each, with a small object store; this process is the driver."""
+    import cloudpickle
+
+    from nnplug.testing import toys
+
+    # the workers cannot import the test modules: their classes travel by value
+    for module in {sys.modules[__name__], sys.modules[toys.__name__], *[m for n, m in sys.modules.items() if n.endswith("executors.conftest")]}:
+        cloudpickle.register_pickle_by_value(module)
+    store = 80 * 2**20
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": store, "include_dashboard": False})
+    cluster.add_node(num_cpus=1, object_store_memory=store)
+    ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
+    cluster.wait_for_nodes()
+    yield cluster
+    ray.shutdown()
+    cluster.shutdown()
+
+
+@pytest.fixture
+def registry(registry):
+    """The test registry with the ray executor."""
+    from nnplug_ray.executor import Ray
+
+    registry.add("executor", "ray", Ray)
+    return registry
+
+
+def test_trials_on_two_nodes_give_the_sequential_metrics(cluster, train, metrics_of):
+    study = ["--nbr-epochs=2", "--training-times=3", "--experiment", "--exp-id=b", "--learning-rate=0.3", "--nbr-epochs=2"]
+    _, sequential = train(study)
+    status, distributed = train(["--executor=ray", f"--ray-address={cluster.address}", *study])
+    assert status == 0
+    assert metrics_of(distributed.run_dir) == metrics_of(sequential.run_dir)
+    assert len([n for n in ray.nodes() if n["Alive"]]) == 2
+
+
+def test_failed_and_lost_trials_fail_alone(cluster, train, run_document):
+    args = ["--executor=ray", "--model=Fragile", "--fail-seed=0", "--nbr-epochs=2", "--training-times=2",
+            "--experiment", "--exp-id=dies", "--model=Fragile", "--die-seed=0", "--nbr-epochs=2"]
+    status, session = train(args)
+    assert status == 1
+    first, dies = run_document(session.run_dir)["experiments"]
+    assert first["repeats"][0]["error"] == "ValueError: boom at step 3"
+    assert first["repeats"][1]["error"] is None and len(first["repeats"][1]["epochs"]) == 2
+    assert dies["repeats"][0]["error"].startswith("Ray worker lost")
+
+
+def test_asking_for_a_gpu_the_cluster_lacks_is_one_line(cluster, tmp_path, capsys):
+    from nnplug.cli.errors import run_guarded
+    from nnplug.cli.train import run_train
+
+    runs = tmp_path / "runs"
+    status = run_guarded(lambda: run_train([f"--runs-dir={runs}", "--executor=ray", "--trial-gpus=1"]), "train", False)
+    assert status == 2
+    assert "--trial-gpus=1, but no node of the Ray cluster has that many GPUs" in capsys.readouterr().err
+    assert not runs.exists()
