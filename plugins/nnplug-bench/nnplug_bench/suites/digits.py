@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
 from nnplug.arrays import ArrayDataLoader
-from nnplug.data_loader import Minibatch
 from nnplug_bench.paths import repository
 
 #: samples used in quick mode (enough for every class in every partition).
@@ -55,25 +53,14 @@ def digits_available() -> str | None:
 class BenchDigits(ArrayDataLoader):
     """The shipped MNIST digits, in memory, stratified 70/15/15 (for benchmarks).
 
+    Numpy minibatches, like every data loader: the model's engine converts them.
+
     Args:
         samples: how many of the 5,000 digits to use (the first ones).
         max_minibatch_size: training minibatch size.
         dtype: float32 or float64.
-        tensors: hand out torch tensors (zero-copy views of the arrays) instead of numpy arrays.
     """
 
-    def __init__(self, samples: int = 5000, max_minibatch_size: int = 100, dtype: str = "float32", tensors: bool = False) -> None:
+    def __init__(self, samples: int = 5000, max_minibatch_size: int = 100, dtype: str = "float32") -> None:
         x, labels = digits()
         super().__init__(x[:samples], labels[:samples], max_minibatch_size=max_minibatch_size, dtype=dtype)
-        self.tensors = tensors
-
-    def minibatches(self, partition: str, epoch: int) -> Iterator[Minibatch]:
-        """The arrays' minibatches, as torch tensors when asked."""
-        batches = super().minibatches(partition, epoch)
-        if not self.tensors:
-            yield from batches
-            return
-        import torch
-
-        for batch in batches:
-            yield Minibatch(torch.from_numpy(batch.x), torch.from_numpy(batch.y), batch.index, batch.ids)

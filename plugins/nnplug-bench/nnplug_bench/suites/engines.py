@@ -73,10 +73,10 @@ class EnginesSuite(DigitsTrainingSuite):
 
         digits()
 
-    def _loader(self, tensors: bool):
+    def _loader(self):
         from nnplug_bench.suites.digits import BenchDigits
 
-        loader = BenchDigits(self.samples, 100, "float32", tensors=tensors)
+        loader = BenchDigits(self.samples, 100, "float32")
         loader.load(0)
         return loader
 
@@ -87,11 +87,11 @@ class EnginesSuite(DigitsTrainingSuite):
             if case.name == PLAIN:
                 from nnplug_bench.suites.plain_torch import train_plain_torch
 
-                run = train_plain_torch(architecture, self._loader(tensors=True), self.epochs)
+                run = train_plain_torch(architecture, self._loader(), self.epochs)
             else:
                 from nnplug_bench.suites.keras_loop import train_keras
 
-                run = train_keras(architecture, self._loader(tensors=False), self.epochs)
+                run = train_keras(architecture, self._loader(), self.epochs)
             return {"epoch_seconds": statistics.median(run.epoch_seconds), "dev_accuracy": run.final_dev_accuracy}
         from nnplug_bench.suites.nnplug_training import experiment, median_epoch_seconds, train
 

@@ -10,10 +10,10 @@ from nnplug.registry import KINDS, Registry
 from nnplug.results import RepeatResult
 from nnplug.trainer import Trainer, TrainingObserver
 
-#: the plugins each engine trains with: model (per architecture), optimizer, loss, accuracy.
+#: the plugins each engine trains with: model (per architecture), optimizer, loss, metric.
 ENGINE_PLUGINS: dict[str, dict[str, str]] = {
-    "numpy": {"nlayers": "NLayers", "sigmoid": "BenchNumpySigmoidMLP", "optimizer": "Adam", "loss": "CrossEntropy", "accuracy": "ClassesNumpy"},
-    "torch": {"nlayers": "NLayersTorch", "sigmoid": "BenchTorchSigmoidMLP", "optimizer": "AdamTorch", "loss": "CrossEntropyTorch", "accuracy": "ClassesTorch"},
+    "numpy": {"nlayers": "NLayers", "sigmoid": "BenchNumpySigmoidMLP", "optimizer": "Adam", "loss": "CrossEntropy", "metric": "ClassesNumpy"},
+    "torch": {"nlayers": "NLayersTorch", "sigmoid": "BenchTorchSigmoidMLP", "optimizer": "AdamTorch", "loss": "CrossEntropyTorch", "metric": "ClassesTorch"},
 }
 #: the bench-only models, registered in-process: name → "module:Class".
 BENCH_MODELS = {
@@ -67,7 +67,7 @@ class DigitsTrainingSuite(Suite):
 def engine_unavailable(registry: Registry, engine: str, architecture: str) -> str | None:
     """Why ``engine`` cannot train ``architecture`` here (a plugin missing or broken), or None."""
     plugins = ENGINE_PLUGINS[engine]
-    wanted = {"model": plugins[architecture], "optimizer": plugins["optimizer"], "loss": plugins["loss"], "accuracy": plugins["accuracy"]}
+    wanted = {"model": plugins[architecture], "optimizer": plugins["optimizer"], "loss": plugins["loss"], "metric": plugins["metric"]}
     for kind, name in wanted.items():
         if name not in registry.plugins[kind]:
             return f"{KINDS[kind].title.lower()} plugin {name} is not available (the {engine} engine is not installed)"
@@ -86,15 +86,15 @@ def experiment(
     plugins = ENGINE_PLUGINS[engine]
     options = ExperimentOptions(
         exp_id=f"{engine}-{architecture}", data_loader="BenchDigits", model=plugins[architecture],
-        optimizer=plugins["optimizer"], loss=plugins["loss"], accuracy=plugins["accuracy"], nbr_epochs=epochs,
+        optimizer=plugins["optimizer"], loss=plugins["loss"], metric=plugins["metric"], nbr_epochs=epochs,
         gradient_checks=gradient_checks, instability_checks=instability_checks, early_stopping_patience=0,
     )
     model = {"dtype": "float32"}
     if architecture == "nlayers":
         model["layers"] = [100]
     model.update(model_options or {})
-    loader = {"samples": samples, "max_minibatch_size": 100, "dtype": "float32", "tensors": engine == "torch"}
-    return Experiment(options, {"data_loader": loader, "model": model, "optimizer": {}, "loss": {}, "accuracy": {}})
+    loader = {"samples": samples, "max_minibatch_size": 100, "dtype": "float32"}
+    return Experiment(options, {"data_loader": loader, "model": model, "optimizer": {}, "loss": {}, "metric": {}})
 
 
 def train(registry: Registry, experiment_: Experiment, observers: list[TrainingObserver] | None = None) -> RepeatResult:

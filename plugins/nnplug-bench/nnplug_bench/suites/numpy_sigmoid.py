@@ -1,7 +1,7 @@
 """The 784-100-10 sigmoid MLP built from the numpy engine's public layers (no plugin ships it)."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -16,6 +16,9 @@ class NumpySigmoidMLP(NumpyModel):
         hidden: units of the hidden layer.
         dtype: float precision of parameters and computations.
     """
+
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(self, hidden: int = 100, dtype: Literal["float64", "float32"] = "float32") -> None:
         super().__init__(dtype)

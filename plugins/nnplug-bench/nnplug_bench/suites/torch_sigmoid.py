@@ -1,7 +1,7 @@
 """The 784-100-10 sigmoid MLP on nnplug's torch engine (no plugin ships it)."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
@@ -17,6 +17,9 @@ class TorchSigmoidMLP(TorchModel):
         hidden: units of the hidden layer.
         dtype: float precision of parameters and computations.
     """
+
+    engine: ClassVar[str] = "torch"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(self, hidden: int = 100, dtype: Literal["float64", "float32"] = "float32") -> None:
         super().__init__(dtype, "cpu")
