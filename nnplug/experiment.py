@@ -103,7 +103,7 @@ class ExperimentOptions:
             save_model: write the trained model's checkpoint there at the end (a NAME.safetensors file; repeat k>0 adds -repeatK).
             load_model: start from this checkpoint (a .safetensors file) instead of a fresh initialization (its weights, and
                 the optimizer state saved with them when the same optimizer plugin trains on).
-            save_best: keep the best-on-dev parameters of every repeat in <run>/checkpoints/ (one file per repeat, as large as the parameters plus the optimizer state: Adam triples it, about 85 MB for NLayers on 110x110 colors); false writes none.
+            save_best: keep the best-on-dev parameters of every repeat in <run>/checkpoints/ (one file per repeat, as large as the parameters plus the optimizer state: Adam triples it: 87 MB for NLayers with Adam on the 110x110 colors); false writes none.
         """
         self.exp_id = exp_id
         self.data_loader = data_loader
