@@ -12,6 +12,12 @@ a message naming the plugin and what broke (for gradients: the parameter and the
     def test_installed_plugin():
         check_plugin("optimizer", "Momentum")
 
+or one test per check, with a documented way to skip one (:func:`parametrize_with_checks`)::
+
+    @parametrize_with_checks([Checked("model", MyModel, skip={"check_onnx_export": "no ONNX form"})])
+    def test_contract(plugin_check):
+        plugin_check()
+
 This module is part of nnplug's public API, with everything in ``nnplug.__all__``.
 """
 from __future__ import annotations
@@ -22,20 +28,29 @@ from nnplug.testing.image_backend_contract import check_image_backend
 from nnplug.testing.image_dataset import make_image_dataset
 from nnplug.testing.inference_engine_contract import check_inference_engine
 from nnplug.testing.loss_contract import check_loss
+from nnplug.testing.metric_contract import check_metric
 from nnplug.testing.model_contract import check_model
 from nnplug.testing.optimizer_contract import check_optimizer
+from nnplug.testing.parametrize import Checked, PluginCheck, parametrize_with_checks, plugin_checks
 from nnplug.testing.plugin_contract import CHECKS, check_declaration, check_plugin
+from nnplug.testing.task_contract import check_task
 
 __all__ = [
     "CHECKS",
+    "Checked",
+    "PluginCheck",
     "check_accuracy",
     "check_data_loader",
     "check_declaration",
     "check_image_backend",
     "check_inference_engine",
     "check_loss",
+    "check_metric",
     "check_model",
     "check_optimizer",
     "check_plugin",
+    "check_task",
     "make_image_dataset",
+    "parametrize_with_checks",
+    "plugin_checks",
 ]

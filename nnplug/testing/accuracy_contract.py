@@ -1,4 +1,8 @@
-"""Contract checks of accuracy plugins: known cases whose score every accuracy agrees on."""
+"""Contract checks of accuracies (classification metrics predicting a class): known cases every accuracy agrees on.
+
+Accuracies are metrics: :func:`nnplug.testing.check_metric` runs these checks after the metric
+checks; :func:`check_accuracy` runs both.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from nnplug.accuracy import Accuracy
-from nnplug.testing.engines import engine_of
 from nnplug.testing.instances import display_name, plugin_factory
 
 
@@ -17,15 +20,13 @@ class AccuracyContract:
     either the highest score or the lowest of ten.
 
     Args:
-        accuracy: the accuracy to check.
-        engine: numpy or torch arrays.
+        accuracy: the accuracy to check (it receives numpy arrays, as from the trainer).
     """
 
     nbr_classes = 10
 
-    def __init__(self, accuracy: Accuracy, engine: str = "numpy") -> None:
+    def __init__(self, accuracy: Accuracy) -> None:
         self.accuracy = accuracy
-        self.engine = engine
         self.name = display_name(accuracy)
         rng = np.random.default_rng(0)
         self.labels = rng.permutation(np.arange(8) % self.nbr_classes)
@@ -35,12 +36,8 @@ class AccuracyContract:
         """Raise the AssertionError of a broken contract, naming the accuracy."""
         raise AssertionError(f"accuracy {self.name}: {message}")
 
-    def tensor(self, array: np.ndarray) -> Any:
-        """A float32 array in the accuracy's engine."""
-        if self.engine == "torch":
-            import torch
-
-            return torch.tensor(array, dtype=torch.float32)
+    def tensor(self, array: np.ndarray) -> np.ndarray:
+        """A float32 numpy array, as the trainer hands metrics (whatever the model's engine)."""
         return np.array(array, dtype=np.float32)
 
     def scores(self, right: np.ndarray) -> np.ndarray:
@@ -53,7 +50,10 @@ class AccuracyContract:
 
     def measure(self, right: np.ndarray) -> float:
         """The plugin's accuracy when exactly the samples in ``right`` are right."""
-        value = self.accuracy.measure(self.tensor(self.scores(right)), self.tensor(self.target))
+        try:
+            value = self.accuracy.measure(self.tensor(self.scores(right)), self.tensor(self.target))
+        except Exception as err:  # noqa: BLE001 - a plugin's defect is a failure, not a crash
+            self.fail(f"measuring raised {type(err).__name__}: {err}")
         if not isinstance(value, float):
             self.fail(f"measure() must return a Python float, got {type(value).__name__}")
         return value
@@ -75,14 +75,17 @@ class AccuracyContract:
         """``predictions`` gives the top class of every sample as numpy ints; the confusion matrix adds up."""
         right = np.arange(len(self.labels)) % 4 != 0
         output = self.tensor(self.scores(right))
-        predictions = self.accuracy.predictions(output)
+        try:
+            predictions = self.accuracy.predictions(output)
+            confusion = self.accuracy.confusion_matrix(output, self.tensor(self.target), self.nbr_classes)
+        except Exception as err:  # noqa: BLE001 - a plugin's defect is a failure, not a crash
+            self.fail(f"predictions() or confusion_matrix() raised {type(err).__name__}: {err}")
         if not isinstance(predictions, np.ndarray) or not np.issubdtype(predictions.dtype, np.integer):
             self.fail(f"predictions() must return a numpy integer array, got {type(predictions).__name__}")
         if predictions.shape != self.labels.shape:
             self.fail(f"predictions() has shape {predictions.shape}, expected {self.labels.shape}")
         if not np.array_equal(predictions[right], self.labels[right]):
             self.fail("predictions() must be the class with the highest score")
-        confusion = self.accuracy.confusion_matrix(output, self.tensor(self.target), self.nbr_classes)
         if confusion.sum() != len(self.labels) or np.trace(confusion) != int(right.sum()):
             self.fail(f"confusion_matrix() counts {confusion.sum()} samples with {np.trace(confusion)} right, expected {len(self.labels)} and {int(right.sum())}")
 
@@ -93,15 +96,18 @@ class AccuracyContract:
 
 
 def check_accuracy(accuracy: type[Accuracy] | Accuracy, options: dict[str, Any] | None = None, *, engine: str | None = None) -> None:
-    """Check that an accuracy plugin honours the accuracy contract; raise AssertionError if not.
+    """Check that an accuracy plugin honours the metric and accuracy contracts; raise AssertionError if not.
 
-    Checks known cases (all right, all wrong, 6 of 8 right) on ten classes, ``predictions``
-    (top class, numpy ints) and the confusion matrix.
+    Checks every metric check (:func:`nnplug.testing.check_metric`), then known cases (all right,
+    all wrong, 6 of 8 right) on ten classes, ``predictions`` (top class, numpy ints) and the
+    confusion matrix.
 
     Args:
         accuracy: the accuracy class, or an instance.
         options: constructor options when ``accuracy`` is a class.
-        engine: numpy or torch arrays (default: the plugin's ``engine`` or its package name).
+        engine: ignored: accuracies read numpy arrays whatever the model's engine (kept for older callers).
     """
-    instance = plugin_factory(accuracy, options, Accuracy)()
-    AccuracyContract(instance, engine or engine_of(accuracy)).run()
+    from nnplug.testing.metric_contract import check_metric
+
+    plugin_factory(accuracy, options, Accuracy)  # refuse what is not an accuracy
+    check_metric(accuracy, options)

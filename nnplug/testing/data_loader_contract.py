@@ -1,4 +1,10 @@
-"""Contract checks of data loader plugins: partitions, one-hot targets, value range, seeds."""
+"""Contract checks of data loader plugins: partitions, targets of the loader's task, value range, seeds.
+
+Targets are checked by the loader's task (:meth:`nnplug.Task.target_problem`: one-hot rows for
+classification, finite numbers for regression); sample values by the loader's declared
+``sample_range`` (0..1 unless the loader declares another range, or None for unbounded values
+such as standardized features).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,16 +14,18 @@ from typing import Any, Callable
 import numpy as np
 
 from nnplug.data_loader import PARTITIONS, DataLoader
+from nnplug.task import task_of
 from nnplug.testing.engines import copy_of
 from nnplug.testing.instances import display_name, plugin_factory
+from nnplug.testing.tasks import task_named
 
 
 @dataclass
 class PartitionContent:
-    """Everything one pass over a partition gave: samples, labels and ids in order."""
+    """Everything one pass over a partition gave: samples, labels (class index, or target row) and ids in order."""
 
     x: list[np.ndarray] = field(default_factory=list)
-    labels: list[int] = field(default_factory=list)
+    labels: list[Any] = field(default_factory=list)
     ids: list[str] | None = field(default_factory=list)
 
 
@@ -28,7 +36,8 @@ class DataLoaderContract:
         factory: builds a new, identically configured loader per call.
         seed: the load seed.
         expected_samples: number of samples in the dataset (checks that partitions cover it).
-        expected_labels: the class names the loader must find.
+        expected_labels: the class names (target column names for regression) the loader must find.
+        registry: where the loader's task is found (default: the installed plugins).
     """
 
     def __init__(
@@ -37,12 +46,20 @@ class DataLoaderContract:
         seed: int = 0,
         expected_samples: int | None = None,
         expected_labels: list[str] | None = None,
+        registry: Any = None,
     ) -> None:
         self.factory = factory
         self.seed = seed
         self.expected_samples = expected_samples
         self.expected_labels = expected_labels
-        self.name = display_name(factory())
+        sample = factory()
+        self.name = display_name(sample)
+        try:
+            self.task = task_named(task_of(sample), registry)
+        except Exception as err:  # noqa: BLE001 - several tasks, or one not installed
+            raise AssertionError(f"data loader {self.name}: {err}") from err
+        self.classes = self.task.confusion_matrix
+        self.sample_range = sample.sample_range
 
     def fail(self, message: str) -> None:
         """Raise the AssertionError of a broken contract, naming the loader."""
@@ -51,7 +68,10 @@ class DataLoaderContract:
     def loaded(self, seed: int | None = None) -> DataLoader:
         """A new loader, loaded with ``seed`` (default: the contract's)."""
         loader = self.factory()
-        loader.load(self.seed if seed is None else seed)
+        try:
+            loader.load(self.seed if seed is None else seed)
+        except Exception as err:  # noqa: BLE001 - a plugin's defect is a failure, not a crash
+            self.fail(f"load() raised {type(err).__name__}: {err}")
         return loader
 
     def read(self, loader: DataLoader, partition: str, epoch: int) -> PartitionContent:
@@ -65,18 +85,24 @@ class DataLoaderContract:
             count = x.shape[0]
             if tuple(x.shape[1:]) != shape:
                 self.fail(f"{where}: samples have shape {tuple(x.shape[1:])}, sample_shape says {shape}")
-            if y.shape != (count, nbr_labels):
-                self.fail(f"{where}: targets have shape {y.shape}, expected {(count, nbr_labels)} (one-hot)")
+            problem = self.task.target_problem(y, nbr_labels)
+            if problem:
+                self.fail(f"{where}: {problem}")
             if minibatch.size != count:
                 self.fail(f"{where}: size is {minibatch.size} but x has {count} samples")
             if minibatch.index != position:
                 self.fail(f"{where}: index is {minibatch.index}, expected {position}")
-            if not (np.all(np.isin(y, (0, 1))) and np.all(y.sum(axis=1) == 1)):
-                self.fail(f"{where}: targets are not one-hot rows")
-            if not np.all(np.isfinite(x)) or x.min(initial=0.0) < 0.0 or x.max(initial=0.0) > 1.0:
-                self.fail(f"{where}: sample values must be in 0..1, found {x.min():.4g}..{x.max():.4g}")
+            if not np.all(np.isfinite(x)):
+                self.fail(f"{where}: sample values must be finite")
+            if self.sample_range is not None:
+                low, high = self.sample_range
+                if x.min(initial=low) < low or x.max(initial=low) > high:
+                    self.fail(f"{where}: sample values must be in {low:g}..{high:g} (its sample_range), found {x.min():.4g}..{x.max():.4g}")
             content.x.extend(x)
-            content.labels.extend(int(i) for i in y.argmax(axis=1))
+            if self.classes:
+                content.labels.extend(int(i) for i in y.argmax(axis=1))
+            else:
+                content.labels.extend(tuple(float(v) for v in row) for row in y)
             if minibatch.ids is None or content.ids is None:
                 content.ids = None
             elif len(minibatch.ids) != count:
@@ -88,13 +114,14 @@ class DataLoaderContract:
         return content
 
     def check_description(self) -> None:
-        """Labels are unique names; the sample shape is positive; training is not empty."""
+        """Labels are unique names (classes, or target columns); the sample shape is positive; training is not empty."""
         loader = self.loaded()
         labels = loader.labels
+        what = "class names" if self.classes else "names of the targets"
         if not labels or len(set(labels)) != len(labels) or not all(isinstance(l, str) for l in labels):
-            self.fail(f"labels must be unique class names, got {labels!r}")
+            self.fail(f"labels must be unique {what}, got {labels!r}")
         if self.expected_labels is not None and sorted(labels) != sorted(self.expected_labels):
-            self.fail(f"labels {sorted(labels)} differ from the dataset's classes {sorted(self.expected_labels)}")
+            self.fail(f"labels {sorted(labels)} differ from the dataset's {what} {sorted(self.expected_labels)}")
         shape = tuple(loader.sample_shape)
         if not shape or not all(isinstance(d, int) and d > 0 for d in shape):
             self.fail(f"sample_shape must be positive integers, got {shape!r}")
@@ -126,7 +153,7 @@ class DataLoaderContract:
         if self.expected_samples is not None and len(seen) != self.expected_samples:
             self.fail(f"the partitions hold {len(seen)} distinct samples, the dataset has {self.expected_samples}")
         labels = loader.labels
-        for content in contents.values():
+        for content in contents.values() if self.classes else ():
             for sample_id, label in zip(content.ids or [], content.labels):
                 folders = set(PurePath(sample_id).parts[:-1]) & set(labels)
                 if folders and labels[label] not in folders:
@@ -172,7 +199,9 @@ def check_data_loader(
 ) -> None:
     """Check that a data loader plugin honours the data loader contract; raise AssertionError if not.
 
-    Checks: unique labels, sample shape, minibatch shapes, one-hot targets, values in 0..1,
+    Checks: unique labels, sample shape, minibatch shapes, targets as the loader's task wants them
+    (one-hot rows for classification, finite numbers for regression), values in the loader's
+    ``sample_range`` (0..1 by default),
     sizes that match the minibatches, partitions disjoint and complete (by sample ids), labels
     consistent with class folders in the ids, the same seed reproducing partitions and order,
     training reshuffled per epoch.

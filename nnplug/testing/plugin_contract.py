@@ -4,13 +4,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from nnplug.registry import KINDS, Registry
-from nnplug.testing.accuracy_contract import check_accuracy
 from nnplug.testing.data_loader_contract import check_data_loader
 from nnplug.testing.image_backend_contract import check_image_backend
 from nnplug.testing.inference_engine_contract import check_inference_engine
 from nnplug.testing.loss_contract import check_loss
+from nnplug.testing.metric_contract import check_metric
 from nnplug.testing.model_contract import check_model
 from nnplug.testing.optimizer_contract import check_optimizer
+from nnplug.testing.task_contract import check_task
 
 #: kind name → the contract check of that kind.
 CHECKS: dict[str, Callable[..., None]] = {
@@ -18,10 +19,15 @@ CHECKS: dict[str, Callable[..., None]] = {
     "model": check_model,
     "optimizer": check_optimizer,
     "loss": check_loss,
-    "accuracy": check_accuracy,
+    "metric": check_metric,
     "image_backend": check_image_backend,
     "inference_engine": check_inference_engine,
+    "task": check_task,
 }
+
+
+#: Older kind names still accepted by the checks.
+KIND_ALIASES: dict[str, str] = {"accuracy": "metric"}
 
 
 def check_declaration(kind: str, name: str, registry: Registry | None = None) -> None:
@@ -32,6 +38,7 @@ def check_declaration(kind: str, name: str, registry: Registry | None = None) ->
     line in an ``Args:`` section), read exactly as ``bin/train --help`` reads them.
     """
     registry = registry or Registry()
+    kind = KIND_ALIASES.get(kind, kind)
     title = KINDS[kind].title.lower()
     try:
         info = registry.info(kind, name)
@@ -62,14 +69,15 @@ def check_plugin(
     :func:`check_declaration`.
 
     Args:
-        kind: a kind of ``nnplug.registry.KINDS``: ``"model"``, ``"optimizer"``, ``"loss"``, ``"accuracy"``,
-            ``"data_loader"``, ``"image_backend"`` or ``"inference_engine"``.
+        kind: a kind of ``nnplug.registry.KINDS``: ``"model"``, ``"optimizer"``, ``"loss"``, ``"metric"``
+            (``"accuracy"``, its older name, works too), ``"data_loader"``, ``"image_backend"`` or ``"inference_engine"``.
         name: the entry-point name.
         options: the plugin's constructor options.
         registry: where to find it (default: the installed plugins).
         declaration: also run :func:`check_declaration` first.
         check_options: passed to the kind's check (e.g. ``sample_shape`` for models).
     """
+    kind = KIND_ALIASES.get(kind, kind)
     if kind not in CHECKS:
         raise AssertionError(f"no contract check for kind {kind!r} (kinds: {', '.join(KINDS)})")
     registry = registry or Registry()
@@ -79,4 +87,9 @@ def check_plugin(
         instance = registry.create(kind, name, dict(options or {}))
     except Exception as err:  # noqa: BLE001 - any failure to load or build breaks the contract
         raise AssertionError(f"{KINDS[kind].title.lower()} {name!r} cannot be loaded: {err}") from err
-    CHECKS[kind](instance, **check_options)
+    try:
+        CHECKS[kind](instance, **check_options)
+    except AssertionError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a plugin's defect is a failure naming it, never a crash of the check
+        raise AssertionError(f"{KINDS[kind].title.lower()} {name!r}: {type(err).__name__}: {err}") from err

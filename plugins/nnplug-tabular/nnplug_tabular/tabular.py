@@ -41,6 +41,8 @@ class Tabular(DataLoader):
 
     engine: ClassVar[str] = "any"
     tasks: ClassVar[tuple[str, ...]] = ("regression",)
+    #: standardized features are not bounded.
+    sample_range: ClassVar[tuple[float, float] | None] = None
 
     def __init__(
         self,
