@@ -79,4 +79,7 @@ def test_inference_quick():
         pytest.skip(result.reason)
     assert_measured(result)
     assert {c.case.param("batch_size") for c in result.cases} == {1, 2}
-    assert {c.case.name for c in result.cases} == {"torch eager", "onnxruntime"}
+    assert {c.case.name for c in result.cases} == {"torch eager", "onnxruntime", "bin/infer without figures", "bin/infer with figures"}
+    end_to_end = [c for c in result.cases if c.case.param("backend") is not None]
+    assert {c.case.param("backend") for c in end_to_end} == {"Vips", "ImageMagick"}
+    assert all(c.status == OK and c.median("fps") > 0 for c in end_to_end)

@@ -5,6 +5,11 @@ CPU at batch sizes 1, 4 and 8, as a torch module in eager mode (``inference_mode
 ONNX file in ONNX Runtime (the shipped ``models/blobnet.onnx``; U2-NetP exported by the
 project's exporter; all graph optimizations, intra-op threads as ``--threads``). One measurement follows the reference method: a few timed batches
 (at least 2, up to 20 or half a second), their 10%-trimmed mean; FPS = batch size / that time.
+
+End to end, ``bin/infer``'s run (the OnnxRuntime inference engine with the shipped blobnet, as the
+command runs it) segments the shipped samples (repeated to 32 images) with each image backend,
+writing masks and cut-outs, with and without the side-by-side figures: images per second of the
+whole run, and the ratio with figures / without (goal ≥ 0.8).
 """
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ from nnplug_bench.statistics import summarize
 from nnplug_bench.suite import Case, Metric, Suite, Target
 
 TORCH, ORT = "torch eager", "onnxruntime"
+WITHOUT_FIGURES, WITH_FIGURES = "bin/infer without figures", "bin/infer with figures"
+END_TO_END = "bin/infer end to end, shipped samples"
+BACKENDS = ("Vips", "ImageMagick")
 
 
 class InferenceSuite(Suite):
@@ -27,7 +35,8 @@ class InferenceSuite(Suite):
     primary = Metric("fps", "images/s", higher_is_better=True)
     secondary = (Metric("ms_per_batch", "ms"), Metric("ms_std", "ms"))
     targets = (Target(ORT, 1.5, at_most=False, group="BlobNet (shipped), batch 1"),
-               Target(ORT, 1.5, at_most=False, group="U2-NetP-shaped, batch 1"))
+               Target(ORT, 1.5, at_most=False, group="U2-NetP-shaped, batch 1"),
+               *(Target(WITH_FIGURES, 0.8, at_most=False, group=f"{END_TO_END} ({backend})") for backend in BACKENDS))
     plot_x = "batch_size"
     plot_title = "Segmentation FPS vs batch size per runtime (CPU, median, min–max)"
 
@@ -40,6 +49,7 @@ class InferenceSuite(Suite):
         self.torch_modules: dict[str, object] = {}
         self.sessions: dict[str, object] = {}
         self.inputs: dict[int, object] = {}
+        self.samples: Path | None = None
 
     def missing(self) -> str | None:
         """torch, onnxruntime and the segmentation scripts must be there."""
@@ -60,18 +70,51 @@ class InferenceSuite(Suite):
         """Torch eager (baseline) and ONNX Runtime per network and batch size."""
         from nnplug_bench.suites.segmentation_models import models
 
-        return [
+        runtimes = [
             Case(f"{model.title}, batch {batch}", runtime, baseline=runtime == TORCH, params=(("batch_size", batch), ("family", model.title)))
             for model in models(self.quick)
             for batch in self.batch_sizes
             for runtime in (TORCH, ORT)
         ]
+        end_to_end = [
+            Case(f"{END_TO_END} ({backend})", name, baseline=name == WITHOUT_FIGURES,
+                 params=(("batch_size", 1), ("family", f"{END_TO_END} ({backend})"), ("backend", backend)))
+            for backend in BACKENDS
+            for name in (WITHOUT_FIGURES, WITH_FIGURES)
+        ]
+        return runtimes + end_to_end
+
+    def unavailable(self, case: Case) -> str | None:
+        """End-to-end cases need the inference plugin, the image backend and the shipped model and samples."""
+        if case.param("backend") is None:
+            return None
+        from nnplug.registry import Registry
+
+        from nnplug_bench.paths import repository
+
+        registry = Registry()
+        if "OnnxRuntime" not in registry.names("inference_engine"):
+            return "the OnnxRuntime inference engine (nnplug-onnxruntime) is not installed"
+        if case.param("backend") not in registry.names("image_backend"):
+            return f"image backend {case.param('backend')} is not installed"
+        if not (repository() / "models" / "blobnet.onnx").is_file() or not (repository() / "datasets" / "segmentation").is_dir():
+            return "the shipped models/blobnet.onnx or datasets/segmentation is missing"
+        return None
 
     def prepare(self) -> None:
         """The input batches and a temporary folder for the ONNX files."""
         import numpy as np
 
+        from nnplug_bench.paths import repository
+
         self.directory = Path(tempfile.mkdtemp(prefix="nnplug-bench-"))
+        shipped = sorted((repository() / "datasets" / "segmentation" / "images").glob("*"))
+        self.samples = self.directory / "samples"
+        self.samples.mkdir()
+        for index in range(2 if self.quick else 32):  # symbolic links: the same files, decoded afresh each time
+            source = shipped[index % len(shipped)] if shipped else None
+            if source is not None:
+                (self.samples / f"{index:03d}{source.suffix}").symlink_to(source)
         rng = np.random.default_rng(0)
         for batch in self.batch_sizes:
             self.inputs[batch] = rng.standard_normal((batch, 3, self.size, self.size)).astype(np.float32)
@@ -82,6 +125,8 @@ class InferenceSuite(Suite):
 
         from nnplug_bench.suites.segmentation_models import export, models, scripts, shipped_file
 
+        if case.param("backend") is not None:
+            return
         family = case.param("family")
         index, model = next((i, m) for i, m in enumerate(models(self.quick)) if m.title == family)
         shipped = shipped_file(model, self.size)
@@ -99,7 +144,9 @@ class InferenceSuite(Suite):
             shutil.rmtree(self.directory, ignore_errors=True)
 
     def measure(self, case: Case) -> dict[str, float]:
-        """Time a few batches; FPS from their trimmed mean."""
+        """Time a few batches; FPS from their trimmed mean (end to end: one whole bin/infer run)."""
+        if case.param("backend") is not None:
+            return self._end_to_end(case)
         import torch
 
         batch = case.param("batch_size")
@@ -127,9 +174,34 @@ class InferenceSuite(Suite):
         summary = summarize(times, 0.1)
         return {"fps": batch / summary.trimmed_mean, "ms_per_batch": 1000 * summary.trimmed_mean, "ms_std": 1000 * summary.std}
 
+    def _end_to_end(self, case: Case) -> dict[str, float]:
+        """One bin/infer run over the samples, as the command runs it (outputs written, then removed)."""
+        from nnplug.inference_engine import InferenceRequest
+        from nnplug.registry import Registry
+
+        from nnplug_bench.paths import repository
+        from nnplug_bench.threads import onnxruntime_threads
+
+        assert self.directory is not None and self.samples is not None
+        registry = Registry()
+        engine = registry.create("inference_engine", "OnnxRuntime", {})
+        backend = registry.create("image_backend", case.param("backend"), {})
+        output = self.directory / "outputs"
+        request = InferenceRequest(
+            inputs=[str(self.samples)], models_path=repository() / "models", output_dir=output, figures=case.name == WITH_FIGURES,
+            progress=False, threads=onnxruntime_threads(),
+        )
+        started = time.perf_counter()
+        result = engine.run(request, backend, registry)
+        seconds = time.perf_counter() - started
+        shutil.rmtree(output, ignore_errors=True)
+        return {"fps": result.processed / seconds, "ms_per_batch": 1000 * seconds / max(result.processed, 1), "ms_std": 0.0}
+
     def notes(self) -> list[str]:
         """What ran."""
         return [
+            f"end to end: bin/infer's OnnxRuntime engine, shipped blobnet, {2 if self.quick else 32} images (the shipped samples "
+            "repeated), masks and cut-outs written; ms_per_batch is ms per image there",
             f"input {self.size}x{self.size}, CPU; torch runs the scripts/segmentation modules (random weights); ONNX Runtime the shipped "
             "models/blobnet.onnx and U2-NetP exported by scripts/segmentation/export.py (batch norm folded)"
         ]
