@@ -96,7 +96,7 @@ def verify(model: Any, output: Path, sample_shape: tuple[int, ...], dtype: str, 
 
 
 @click.command()
-@click.option("--checkpoint", required=True, type=click.Path(dir_okay=False, path_type=Path), help="model saved by bin/train --save-model")
+@click.option("--checkpoint", required=True, type=click.Path(dir_okay=False, path_type=Path), help="model saved by bin/train --save-model (a .safetensors checkpoint)")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="ONNX file to write")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True, help="float type of the exported graph")
 @click.option("--verify/--no-verify", "check", default=True, show_default=True, help="compare ONNX Runtime's outputs with the model's on random samples")

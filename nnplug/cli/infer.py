@@ -82,7 +82,7 @@ def _names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
               help="segmentation (U2-Net conventions) or classification (CSV of predictions); --checkpoint implies classification.")
 @click.option("--onnx-model", help="model NAME: the file <models-path>/NAME.onnx (or a path to an .onnx file). [default: blobnet, the shipped segmentation model]")
 @click.option("--models-path", type=click.Path(path_type=Path, file_okay=False), default=Path("models"), show_default=True, help="folder of the ONNX models.")
-@click.option("--checkpoint", type=click.Path(path_type=Path, dir_okay=False), help="a model saved by bin/train, to classify images with.")
+@click.option("--checkpoint", type=click.Path(path_type=Path, dir_okay=False), help="a model saved by bin/train (--save-model, or a run's checkpoints/*.safetensors), to classify images with.")
 @click.option("--datasets-path", type=click.Path(path_type=Path, file_okay=False), default=Path("datasets"), show_default=True,
               help="folder where dataset names are looked up.")
 @click.option("--image-backend", default=BACKEND.default, show_default=True, help="image backend plugin that reads, resizes and writes images (Vips, ImageMagick).")
