@@ -17,7 +17,8 @@ numpy batches that the model's engine converts, and metrics read numpy outputs.
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, ClassVar
+from functools import lru_cache
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -73,6 +74,29 @@ class Engine(Plugin):
         """``"float32"``, ``"float64"``... of an engine array."""
         return str(self.to_numpy(value).dtype)
 
+    def gradient(self, function: Callable[[Any], Any], array: np.ndarray) -> np.ndarray | None:
+        """d function(x) / dx at the numpy ``array``, for engines that differentiate automatically.
+
+        ``function`` takes an engine array (of ``array``'s dtype) and returns an engine scalar.
+        Contract checks use it for losses that give no ``gradient()`` method. None (the
+        default): this engine does not differentiate automatically.
+        """
+        return None
+
     def devices(self) -> list[str]:
         """The devices this engine can compute on here (``["cpu"]`` unless overridden)."""
         return ["cpu"]
+
+
+@lru_cache(maxsize=None)
+def installed_engine(name: str) -> Engine:
+    """The installed engine plugin ``name`` (an ``nnplug.engines`` entry point), created once per process.
+
+    For code that holds a plugin but not the run's engine (a model's default ``state_dict``...).
+
+    Raises:
+        NnplugError: no installed engine has that name.
+    """
+    from nnplug.registry import Registry
+
+    return Registry().create_engine(name)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Protocol
 
 import numpy as np
 
+from nnplug.engine import installed_engine
 from nnplug.plugin import Plugin
 
 if TYPE_CHECKING:
@@ -115,17 +116,21 @@ class Model(Plugin):
     def state_dict(self) -> dict[str, np.ndarray]:
         """Return every tensor needed to restore the model (parameters and running statistics).
 
-        This default copies numpy parameters; models of other engines (or with running
-        statistics) override it with their engine's conversion.
+        This default copies the parameters as numpy arrays through the model's engine (the
+        installed engine its ``engine`` attribute names); models with running statistics
+        override it.
         """
-        return {p.name: np.array(p.value, copy=True) for p in self.parameters()}
+        engine = installed_engine(self.engine)
+        return {p.name: np.array(engine.to_numpy(p.value), copy=True) for p in self.parameters()}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore tensors saved by :meth:`state_dict` (the model is already built).
 
-        This default writes into numpy parameters in place; models of other engines override it.
+        This default writes every parameter in place through the model's engine.
         """
         from nnplug.errors import NnplugError
+
+        engine = installed_engine(self.engine)
 
         params = {p.name: p for p in self.parameters()}
         missing = sorted(set(params) - set(state))
@@ -137,7 +142,7 @@ class Model(Plugin):
                 raise NnplugError(
                     f"checkpoint tensor {name} has shape {tuple(value.shape)}, the model expects {tuple(param.value.shape)}"
                 )
-            param.value[...] = np.asarray(value, dtype=np.asarray(param.value).dtype)
+            engine.assign(param.value, np.asarray(value))
 
     @contextlib.contextmanager
     def frozen(self) -> Iterator[None]:

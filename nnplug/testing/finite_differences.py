@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nnplug.testing.engines import dtype_name, set_entry, to_numpy
+from nnplug.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -39,37 +39,41 @@ TOLERANCES = {
 }
 
 
-def tolerance_for(value: Any) -> Tolerance:
-    """The tolerance suited to the dtype of ``value`` (float32 rules for anything not float64)."""
-    return TOLERANCES["float64" if dtype_name(value) == "float64" else "float32"]
+def tolerance_for(engine: Engine, value: Any) -> Tolerance:
+    """The tolerance suited to the dtype of the engine array ``value`` (float32 rules for anything not float64)."""
+    return TOLERANCES["float64" if engine.dtype_name(value) == "float64" else "float32"]
 
 
-def central_difference(value: Any, index: tuple[int, ...], cost: Callable[[], float], epsilon: float) -> float:
-    """(cost(v + eps) - cost(v - eps)) / 2 eps at ``value[index]``; the entry is restored after."""
-    plus, _, minus = _costs_around(value, index, cost, epsilon)
+def central_difference(engine: Engine, value: Any, index: tuple[int, ...], cost: Callable[[], float], epsilon: float) -> float:
+    """(cost(v + eps) - cost(v - eps)) / 2 eps at ``value[index]`` (an engine array); the entry is restored after."""
+    plus, _, minus = _costs_around(engine, value, index, cost, epsilon)
     return (plus - minus) / (2 * epsilon)
 
 
-def one_sided_differences(value: Any, index: tuple[int, ...], cost: Callable[[], float], epsilon: float) -> tuple[float, float]:
+def one_sided_differences(
+    engine: Engine, value: Any, index: tuple[int, ...], cost: Callable[[], float], epsilon: float
+) -> tuple[float, float]:
     """The forward and backward difference quotients at ``value[index]`` (entry restored after).
 
     At a kink (a ReLU input exactly at 0, say) the central difference averages the two sides,
     while an analytic gradient takes one of them: comparing with each side tells a kink from a
     wrong gradient.
     """
-    plus, here, minus = _costs_around(value, index, cost, epsilon)
+    plus, here, minus = _costs_around(engine, value, index, cost, epsilon)
     return (plus - here) / epsilon, (here - minus) / epsilon
 
 
-def _costs_around(value: Any, index: tuple[int, ...], cost: Callable[[], float], epsilon: float) -> tuple[float, float, float]:
-    original = float(to_numpy(value)[index])
+def _costs_around(
+    engine: Engine, value: Any, index: tuple[int, ...], cost: Callable[[], float], epsilon: float
+) -> tuple[float, float, float]:
+    original = float(engine.to_numpy(value)[index])
     try:
-        set_entry(value, index, original + epsilon)
+        engine.set_entry(value, index, original + epsilon)
         plus = cost()
-        set_entry(value, index, original - epsilon)
+        engine.set_entry(value, index, original - epsilon)
         minus = cost()
     finally:
-        set_entry(value, index, original)
+        engine.set_entry(value, index, original)
     return plus, cost(), minus
 
 

