@@ -2,8 +2,10 @@
 """Train BlobNet on synthetic foreground/background images and export it as ``models/blobnet.onnx``.
 
 CPU only, a few minutes on 2 cores. Images are drawn by :mod:`synthetic` at random sizes,
-resized to 320x320 and normalized exactly as ``bin/infer`` does for U2-Net (0..1, ImageNet mean
-and std), so the exported model drops in where ``u2net.onnx`` goes.
+resized to 320x320 and normalized by ``bin/infer``'s own functions, which follow U-2-Net's
+reference code (Lanczos as Pillow does it, division by the image's maximum, ImageNet mean and
+std), so the exported model drops in where ``u2net.onnx`` goes; the file carries these
+conventions in its metadata (``nnplug.segmentation``).
 
 Usage: .venv/bin/python scripts/segmentation/train.py [--steps 600] [--output models/blobnet.onnx]
 """
@@ -23,15 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic  # noqa: E402
 from nnplug_onnx.segmentation.blobnet import BlobNet  # noqa: E402
 from nnplug_onnx.segmentation.export import export_segmentation_model  # noqa: E402
+from nnplug_onnxruntime.conventions import SegmentationConventions  # noqa: E402
+from nnplug_onnxruntime.preprocessing import lanczos_resize, u2net_input  # noqa: E402
 
-MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-STD = np.array([0.229, 0.224, 0.225], np.float32)
+from nnplug.cli.export import add_metadata  # noqa: E402
+
 SIZE = 320
-
-
-def normalized(rgb: np.ndarray) -> np.ndarray:
-    """uint8 (H, W, 3) at 320x320 → float32 (3, H, W) normalized like U2-Net."""
-    return ((rgb.astype(np.float32) / 255 - MEAN) / STD).transpose(2, 0, 1)
+CONVENTIONS = SegmentationConventions((SIZE, SIZE))
 
 
 def make_pool(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +41,7 @@ def make_pool(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     masks = np.empty((count, 1, SIZE, SIZE), np.float32)
     for i in range(count):
         rgb, mask = synthetic.sample(rng, *synthetic.random_size(rng))
-        images[i] = normalized(np.asarray(Image.fromarray(rgb).resize((SIZE, SIZE), Image.BILINEAR)))
+        images[i] = u2net_input(lanczos_resize(rgb, SIZE, SIZE), CONVENTIONS.mean, CONVENTIONS.std)
         masks[i, 0] = np.asarray(Image.fromarray(mask).resize((SIZE, SIZE), Image.BILINEAR)) > 127
     return images, masks
 
@@ -117,6 +117,7 @@ def main() -> None:
             )
     model.eval()
     export_segmentation_model(model, args.output)
+    add_metadata(args.output, CONVENTIONS.as_metadata())
     print(f"wrote {args.output} ({args.output.stat().st_size / 1e6:.2f} MB)")
 
 
