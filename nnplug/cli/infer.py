@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from nnplug.cli.errors import run_guarded, wants_debug
+from nnplug.cli.errors import run_click, run_guarded, wants_debug
 from nnplug.registry import KINDS
 
 ENGINE = KINDS["inference_engine"]
@@ -146,7 +146,7 @@ def invoke(args: list[str], registry: Any = None) -> int:
         registry: plugin registry to take the image backend from (default: the installed plugins).
     """
     holder = _RegistryHolder(registry) if registry is not None else None
-    return run_guarded(lambda: infer.main(args, prog_name="infer", standalone_mode=False, obj=holder), "infer", wants_debug(args))
+    return run_guarded(lambda: run_click(infer, args, "infer", obj=holder), "infer", wants_debug(args))
 
 
 def run_inference(options: dict[str, Any], registry: Any = None) -> list[str]:
