@@ -16,6 +16,7 @@ from nnplug.loss import Loss
 from nnplug.metric import Metric, MetricScale
 from nnplug.model import LayerObserver, Model, Parameter
 from nnplug.optimizer import Optimizer, check_state_names, parameter_arrays, restore_parameter_arrays
+from nnplug.perceptron import check_perceptron_options
 from nnplug.plugin import Plugin
 from nnplug.task import Classification, Regression, Task
 
@@ -44,6 +45,7 @@ __all__ = [
     "Regression",
     "Task",
     "__version__",
+    "check_perceptron_options",
     "check_state_names",
     "parameter_arrays",
     "restore_parameter_arrays",
