@@ -1,8 +1,9 @@
-"""Gradient checking and numerical instability checks, for every engine.
+"""Gradient checking, for every engine (instability checks are in :mod:`nnplug.instability`).
 
-Both run in one of four modes: ``off``, ``warning`` (log and go on), ``exception`` (stop the
-run with a :class:`GradientCheckError` / :class:`InstabilityError`) and ``pdb`` (open the
-debugger where the problem was found).
+Both kinds of checks run in one of four modes: ``off``, ``warning`` (log and go on),
+``exception`` (stop the run with a :class:`GradientCheckError` /
+:class:`~nnplug.instability.InstabilityError`) and ``pdb`` (open the debugger where the problem
+was found).
 """
 from __future__ import annotations
 
@@ -28,10 +29,6 @@ MODES = ("off", "warning", "exception", "pdb")
 
 class GradientCheckError(NnplugError):
     """Analytic and numerical gradients disagree (the message has the per-tensor breakdown)."""
-
-
-class InstabilityError(NnplugError):
-    """A NaN or Inf appeared in an activation, a gradient or the cost."""
 
 
 def _react(mode: str, message: str, error: type[NnplugError]) -> None:
@@ -235,56 +232,3 @@ def _set_entry(value: Any, index: tuple[int, ...], number: float) -> float:
     target = value.data if hasattr(value, "detach") else value
     target[index] = number
     return float(target[index])
-
-
-class InstabilityChecker:
-    """A layer observer that looks for NaN/Inf in every activation and gradient, and in the cost.
-
-    Args:
-        mode: off, warning, exception or pdb.
-    """
-
-    def __init__(self, mode: str = "warning") -> None:
-        self.mode = mode
-        self.reported: set[tuple[str, str]] = set()
-
-    def _check(self, where: str, passage: str, value: Any) -> None:
-        if _finite(value) or (where, passage) in self.reported:
-            return
-        self.reported.add((where, passage))
-        _react(self.mode, f"numerical instability: NaN or Inf in the {passage} pass at {where}", InstabilityError)
-
-    def before_forward(self, layer: str) -> None:
-        """Nothing to check before a layer runs."""
-
-    def after_forward(self, layer: str, output: Any) -> None:
-        """Check the activation ``layer`` produced."""
-        self._check(layer, "forward", output)
-
-    def before_backward(self, layer: str) -> None:
-        """Nothing to check before a layer's backward."""
-
-    def after_backward(self, layer: str, gradient: Any) -> None:
-        """Check the gradient ``layer`` passes back."""
-        self._check(layer, "backward", gradient)
-
-    def check_cost(self, cost: float) -> None:
-        """Check the minibatch cost."""
-        self._check("the cost", "forward", cost)
-
-    def check_parameters(self, model: "Model") -> None:
-        """Check every parameter's gradient (after backward)."""
-        for param in model.parameters():
-            if param.grad is not None:
-                self._check(f"gradient of {param.name}", "backward", param.grad)
-
-
-def _finite(value: Any) -> bool:
-    if value is None:
-        return True
-    # A sum is NaN/Inf when any entry is (or when finite entries overflow, which is unstable
-    # too); one reduction is far cheaper than an elementwise isfinite and all().
-    if hasattr(value, "detach"):
-        return math.isfinite(float(value.detach().sum()))
-    with np.errstate(all="ignore"):
-        return math.isfinite(float(np.sum(value)))

@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from nnplug.arrays import ArrayDataLoader
-from nnplug.checks import GradientChecker, GradientCheckError, IncrementalForward, InstabilityChecker, InstabilityError
+from nnplug.checks import GradientChecker, GradientCheckError, IncrementalForward
+from nnplug.instability import InstabilityChecker, InstabilityError
 from nnplug.data_loader import Minibatch
 from nnplug.experiment import Experiment, ExperimentOptions
 from nnplug.registry import Registry
 from nnplug.trainer import Trainer
 from nnplug_numpy.layers import Dense, Softmax, Tanh
+from nnplug_numpy.engine import NumpyEngine
 from nnplug_numpy.losses import CrossEntropy
 from nnplug_numpy.models.n_layers import NLayers
 from nnplug_numpy.models.numpy_model import NumpyModel
@@ -180,7 +182,7 @@ def test_due_every_interval_on_the_first_minibatch() -> None:
 def test_instability_names_the_layer_and_the_forward_pass() -> None:
     model = NLayers(layers=[4])
     model.build((10,), 3, seed=0)
-    model.add_layer_observer(InstabilityChecker("exception"))
+    InstabilityChecker("exception", NumpyEngine()).watch_every_layer(model)
     batch = minibatch()
     batch.x[0, 0] = np.inf
     with pytest.raises(InstabilityError, match="forward pass at L0_Dense"):
@@ -190,7 +192,7 @@ def test_instability_names_the_layer_and_the_forward_pass() -> None:
 def test_instability_names_the_layer_and_the_backward_pass() -> None:
     model = NaNModel()
     model.build((10,), 3, seed=0)
-    model.add_layer_observer(InstabilityChecker("exception"))
+    InstabilityChecker("exception", NumpyEngine()).watch_every_layer(model)
     with pytest.raises(InstabilityError, match="backward pass at L1_NaNInBackward"):
         trained_step(model, minibatch())
 

@@ -100,10 +100,9 @@ class NaNAdamOn(Adam):
         super().__init__()
         self.target = target
 
-    def update(self, position, param, gradient, learning_rate):
-        super().update(position, param, gradient, learning_rate)
-        if param.name == self.target:
-            param.value[0, 0] = np.nan
+    def step(self, epoch):
+        super().step(epoch)
+        next(p for p in self.parameters if p.name == self.target).value[0, 0] = np.nan
 
 
 def always_on(model, loss, optimizer, engine, steps: list[Minibatch]) -> str:

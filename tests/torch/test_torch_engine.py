@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from nnplug import NnplugError
-from nnplug.checks import GradientCheckError, GradientChecker, InstabilityError
+from nnplug.checks import GradientCheckError, GradientChecker
+from nnplug.instability import InstabilityError
 from nnplug.cli.errors import run_guarded
 from nnplug.cli.train import run_train
 from nnplug.data_loader import Minibatch
@@ -76,14 +77,14 @@ def test_gradient_checker_catches_a_wrong_torch_gradient(registry):
 
 def test_instability_is_reported_with_the_module_name(registry):
     bad = np.full((10, 12), np.nan)
-    from nnplug.checks import InstabilityChecker
+    from nnplug.instability import InstabilityChecker
+    from nnplug_torch.engine import TorchEngine
 
     model = _built(registry, layers=[4])
-    checker = InstabilityChecker("exception")
-    model.add_layer_observer(checker)
+    watch = InstabilityChecker("exception", TorchEngine()).watch_every_layer(model)
     with pytest.raises(InstabilityError, match="forward pass at l0_linear"):
         model.forward(bad, training=True)
-    model.remove_layer_observer(checker)
+    model.remove_layer_observer(watch)
     assert model._hooks is None  # no hooks left: no cost without observers
     model.forward(bad, training=True)
 

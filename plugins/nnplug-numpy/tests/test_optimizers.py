@@ -93,3 +93,27 @@ def test_adam_matches_torch() -> None:
 def test_bad_optimizer_options(factory, message: str) -> None:
     with pytest.raises(NnplugError, match=message):
         factory()
+
+
+@pytest.mark.parametrize("factory", [lambda: Adam(learning_rate=0.01, weight_decay=0.1), lambda: Constant(learning_rate=0.1, weight_decay=0.1)])
+def test_one_update_over_the_model_buffers_equals_one_update_per_tensor(factory) -> None:
+    """Numpy models keep values and gradients in one buffer each: a step is then one update, bit-identical."""
+    from nnplug_numpy.models.n_layers import NLayers
+
+    results = []
+    for per_tensor in (False, True):
+        model = NLayers(layers=[5], bias=True)
+        model.build((4,), 3, seed=0)
+        optimizer = factory()
+        optimizer.build(model.parameters())
+        assert optimizer.values is not None and optimizer.gradients is not None
+        if per_tensor:
+            optimizer.add_update_observer(lambda param, seconds: None)  # profiling: one update per tensor
+        rng = np.random.default_rng(1)
+        for _ in range(3):
+            for param in model.parameters():
+                param.grad[...] = rng.normal(size=param.grad.shape)
+            optimizer.step(epoch=1)
+        results.append([param.value.copy() for param in model.parameters()])
+    for flat, tensor in zip(*results):
+        np.testing.assert_array_equal(flat, tensor)

@@ -54,7 +54,8 @@ class NumpyModel(Model):
         for position, layer in enumerate(self.layers):
             size = layer.build(f"L{position}_{type(layer).__name__}", size, self.dtype, init_rng)
         self._parameters = [param for layer in self.layers for param in layer.parameters]
-        self._gradients = _share_one_buffer(self._parameters, self.dtype)
+        self._values = _share_one_buffer(self._parameters, "value", self.dtype)
+        self._gradients = _share_one_buffer(self._parameters, "grad", self.dtype)
         self._owner = {id(param): position for position, layer in enumerate(self.layers) for param in layer.parameters}
         self._activations = []
 
@@ -197,16 +198,19 @@ class NumpyModel(Model):
             layer.load_state(state)
 
 
-def _share_one_buffer(parameters: list[Parameter], dtype: np.dtype) -> np.ndarray:
-    """Make every parameter's ``grad`` a view of one flat zeroed buffer, and return the buffer.
+def _share_one_buffer(parameters: list[Parameter], attribute: str, dtype: np.dtype) -> np.ndarray:
+    """Make every parameter's ``value`` (or ``grad``) a view of one flat buffer, in order; return the buffer.
 
-    Layers write gradients in place (``out=``), so they land in the buffer: checks then test
-    all gradients with one reduction instead of one per tensor.
+    Layers write in place (``out=``, ``-=``), so everything lands in the buffer: a finite test of
+    all gradients is one reduction, and optimizers update every tensor in one go
+    (:func:`nnplug_numpy.optimizers.numpy_optimizer.one_buffer` finds the buffer back).
     """
-    buffer = np.zeros(sum(param.grad.size for param in parameters), dtype=dtype)
+    arrays = [getattr(param, attribute) for param in parameters]
+    buffer = np.zeros(sum(array.size for array in arrays), dtype=dtype)
     offset = 0
-    for param in parameters:
-        size = param.grad.size
-        param.grad = buffer[offset : offset + size].reshape(param.grad.shape)
-        offset += size
+    for param, array in zip(parameters, arrays):
+        view = buffer[offset : offset + array.size].reshape(array.shape)
+        view[...] = array
+        setattr(param, attribute, view)
+        offset += array.size
     return buffer

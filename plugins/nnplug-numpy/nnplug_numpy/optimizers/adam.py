@@ -44,12 +44,12 @@ class Adam(NumpyOptimizer):
         self.second: list[np.ndarray] = []
 
     def build(self, parameters: list[Parameter]) -> None:
-        """Zero moments for every parameter."""
+        """Zero moments for every parameter (views of flat buffers, updated whole when the parameters are)."""
         super().build(parameters)
         self.steps = 0
-        self.first = [np.zeros_like(param.value) for param in self.parameters]
-        self.second = [np.zeros_like(param.value) for param in self.parameters]
-        self.update_buffer = [np.empty_like(param.value) for param in self.parameters]
+        self.first_buffer, self.first = self.buffers()
+        self.second_buffer, self.second = self.buffers()
+        self.update_buffer, self.update_views = self.buffers()
 
     def begin_step(self) -> None:
         """Count the step (bias corrections depend on it)."""
@@ -57,9 +57,12 @@ class Adam(NumpyOptimizer):
         self.first_correction = 1.0 - self.beta1**self.steps
         self.second_root_correction = np.sqrt(1.0 - self.beta2**self.steps)
 
-    def update(self, position: int, param: Parameter, gradient: np.ndarray, learning_rate: float) -> None:
-        """One Adam update of ``param``, in place (no temporary arrays)."""
-        m, v, buffer = self.first[position], self.second[position], self.update_buffer[position]
+    def update(self, position: int | None, value: np.ndarray, gradient: np.ndarray, learning_rate: float) -> None:
+        """One Adam update of ``value`` (one tensor, or all of them), in place (no temporary arrays)."""
+        if position is None:
+            m, v, buffer = self.first_buffer, self.second_buffer, self.update_buffer
+        else:
+            m, v, buffer = self.first[position], self.second[position], self.update_views[position]
         m *= self.beta1
         np.multiply(gradient, 1.0 - self.beta1, out=buffer)
         m += buffer
@@ -72,7 +75,7 @@ class Adam(NumpyOptimizer):
         buffer += self.epsilon
         np.divide(m, buffer, out=buffer)
         buffer *= learning_rate / self.first_correction
-        param.value -= buffer
+        value -= buffer
 
     def state(self) -> dict[str, np.ndarray]:
         """Step count and both moments of every parameter (``steps``, ``first/<name>``, ``second/<name>``)."""
