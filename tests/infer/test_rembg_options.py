@@ -132,3 +132,12 @@ def test_alpha_matting_option_runs(tmp_path, models, run_infer):
     assert outcome.status == 0, outcome.err
     cutout = np.asarray(Image.open(tmp_path / "out/a_cutout.png"))
     assert cutout[15, 15, 3] > 240 and cutout[1, 1, 3] < 15
+
+
+def test_unreadable_conventions_metadata_is_one_line(tmp_path, models, run_infer):
+    from infer_onnx_models import brightness_segmenter
+
+    brightness_segmenter(models / "odd.onnx", metadata={conventions.METADATA_KEY: '{"size": [32]}'})
+    image = bright_square_image(tmp_path / "a.png", 20, 20, (2, 2, 9, 9))
+    outcome = run_infer(image, "--models-path", models, "--onnx-model=odd", "--output-dir", tmp_path / "out")
+    assert_one_line_error(outcome, "metadata nnplug.segmentation of model odd is not readable", "--resize")
