@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "infer": "nnplug.cli.infer:infer",
     "report": "nnplug.cli.report:report",
     "export": "nnplug.cli.export:export",
+    "cache": "nnplug.cli.cache:cache",
 }
 
 #: the entry-point group of the subcommands packages add.

@@ -65,10 +65,12 @@ class StoredSamples:
     Attributes:
         pixels: float32 (rows, H, W, C) values of the readable samples.
         index: sample identity → its row in ``pixels``, or why it is not a readable image.
+        about: what the entry holds, for people (dataset folder, options, backend): `nnplug cache` shows it.
     """
 
     pixels: np.ndarray
     index: dict[str, int | str] = field(default_factory=dict)
+    about: dict[str, object] = field(default_factory=dict)
 
 
 class DiskCache:
@@ -116,7 +118,7 @@ class DiskCache:
             self._remove(path)
             return None
         self._touch(path)
-        return StoredSamples(pixels, index)
+        return StoredSamples(pixels, index, header.get("about", {}))
 
     def write(self, key: str, samples: StoredSamples) -> bool:
         """Store ``samples`` as the entry of ``key`` atomically, then bring the folder back under its bound.
@@ -134,7 +136,7 @@ class DiskCache:
                 "the preprocessed samples (%s) exceed --cache-max-size (%s): not cached", human_size(size), human_size(self.max_bytes)
             )
             return False
-        header = json.dumps({"checksum": checksum(samples.pixels), "samples": samples.index}).encode()
+        header = json.dumps({"checksum": checksum(samples.pixels), "samples": samples.index, "about": samples.about}, default=str).encode()
         try:
             write_atomically(
                 self.path(key),
@@ -155,6 +157,16 @@ class DiskCache:
         except OSError:
             return []
         return [path for _, path in sorted(found)]
+
+    @staticmethod
+    def describe(path: Path) -> dict[str, object]:
+        """What an entry holds (its ``about``, and ``samples``), read without its pixels; empty if unreadable."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(bytes(data["index"]).decode())
+            return {**header.get("about", {}), "samples": len(header.get("samples", {}))}
+        except Exception:  # damaged entries are reported as such by the caller
+            return {}
 
     def size(self) -> int:
         """Total bytes of the entries."""

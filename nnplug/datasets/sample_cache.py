@@ -80,14 +80,12 @@ def run_task(task: DecodeTask, preprocessing: Preprocessing, transforms: ImageTr
 def identity(source: SampleSource, root: Path) -> str | None:
     """What the disk cache knows a sample by: its path relative to ``root``, the file's size and
     modification time, and the frame time of a video frame; None when the file cannot be examined."""
+    text, prefix = str(source.path), str(root) + os.sep
     try:
-        status = source.path.stat()
+        status = os.stat(text)
     except OSError:
         return None
-    try:
-        name = source.path.relative_to(root).as_posix()
-    except ValueError:
-        name = source.path.as_posix()
+    name = text[len(prefix) :] if text.startswith(prefix) else text
     return f"{name}\t{status.st_size}\t{status.st_mtime_ns}\t{'' if source.frame_time is None else repr(source.frame_time)}"
 
 
@@ -187,7 +185,8 @@ class SampleCache:
                     if not isinstance(row, str):
                         rows.append(stored.pixels[row])
         shape = (0, *self.preprocessing.sample_shape)
-        self.disk.write(self.disk_key(), StoredSamples(np.stack(rows) if rows else np.zeros(shape, dtype=np.float32), index))
+        about = {"dataset": str(self.root.resolve()), "preprocessing": self.preprocessing.key(), "transforms": self.transforms.version()}
+        self.disk.write(self.disk_key(), StoredSamples(np.stack(rows) if rows else np.zeros(shape, dtype=np.float32), index, about))
 
     def _run(self, tasks: list[DecodeTask]):
         if self.workers <= 1 or len(tasks) < 2 or sum(len(task.positions) for task in tasks) < SERIAL_BELOW:

@@ -84,3 +84,7 @@ def test_bin_train_exits_2_on_bad_input(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=REPO,
     )
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "--resize" in run.stderr, run.stderr
+
+
+def test_cache_max_size_that_is_not_a_size(capsys, tiny_datasets: Path) -> None:
+    expect_one_line(capsys, "--cache-max-size expects a size such as 2GB", f"--datasets-path={tiny_datasets}", "--dataset=tiny", "--cache-max-size=lots")

@@ -15,6 +15,7 @@ from wand.color import Color
 from wand.image import STORAGE_TYPES, Image
 
 from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms
+from nnplug.image_backend import cmyk_to_rgb
 
 #: Luma weights of :meth:`MagickTransforms.grayscale` (Rec. 709 on the stored values), one row per output channel.
 LUMA_MATRIX = [[0.2126, 0.7152, 0.0722]] * 3
@@ -40,6 +41,10 @@ class MagickTransforms(ImageTransforms):
             first = Image(image=image.sequence[0])
             image.close()
             image = first
+        if image.colorspace == "cmyk":  # Pillow's plain formula, as every backend (not ImageMagick's)
+            cmyk = np.asarray(image.export_pixels(channel_map="CMYK", storage="char"), dtype=np.uint8).reshape(image.height, image.width, 4)
+            image.close()
+            image = self.from_array(cmyk_to_rgb(cmyk))
         return image
 
     def from_array(self, pixels: np.ndarray) -> Image:

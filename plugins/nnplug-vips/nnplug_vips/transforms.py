@@ -21,6 +21,7 @@ import pyvips
 
 from nnplug.datasets.image_transforms import ImageTransforms, error_line, invert_array, minmax_array, trim_array
 from nnplug.datasets.preprocessing import Preprocessing
+from nnplug.image_backend import cmyk_to_rgb
 
 #: Luma weights of :meth:`VipsTransforms.grayscale` (Rec. 709 on the stored values).
 LUMA = [[0.2126, 0.7152, 0.0722]]
@@ -84,9 +85,15 @@ def open_for_size(path: Path, target: tuple[int, int]) -> pyvips.Image:
 
 
 def standard(image: pyvips.Image) -> pyvips.Image:
-    """8-bit sRGB or grey with an optional alpha band, whatever the file stored (CMYK, 16-bit, float)."""
-    if image.interpretation == "cmyk":
-        return image.colourspace("srgb")
+    """8-bit sRGB or grey with an optional alpha band, whatever the file stored (CMYK, 16-bit, float).
+
+    CMYK goes through :func:`nnplug.image_backend.cmyk_to_rgb` (Pillow's plain formula, as every
+    backend), not libvips' colour profile.
+    """
+    if image.interpretation == "cmyk" and image.bands >= 4:
+        cmyk = image.extract_band(0, n=4)
+        cmyk = cmyk if cmyk.format == "uchar" else (cmyk >> 8).cast("uchar")
+        return pyvips.Image.new_from_array(cmyk_to_rgb(fetch(cmyk)), interpretation="srgb")
     if image.format == "uchar":
         return image
     if image.interpretation in ("rgb16", "grey16"):

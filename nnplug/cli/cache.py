@@ -1,0 +1,66 @@
+"""``nnplug cache``: show or clear the image loaders' disk cache of preprocessed samples."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from nnplug.datasets.disk_cache import DiskCache, default_folder, human_size
+
+CACHE_DIR = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The cache's folder (default: $XDG_CACHE_HOME/nnplug, else ~/.cache/nnplug), as the loaders' --cache-dir.",
+)
+
+
+def _cache(cache_dir: Path | None) -> DiskCache:
+    # The size bound is a per-run option of the loaders; showing and clearing do not need it.
+    return DiskCache(cache_dir or default_folder(), max_bytes=0)
+
+
+@click.group(invoke_without_command=True)
+@CACHE_DIR
+@click.pass_context
+def cache(ctx: click.Context, cache_dir: Path | None) -> None:
+    """Show the disk cache of preprocessed samples (entries, size, location), or clear it.
+
+    The image data loaders keep each dataset's preprocessed samples there (one entry per dataset
+    and preprocessing), so that the next run with the same files and options decodes nothing.
+    """
+    ctx.obj = cache_dir
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(show, cache_dir=cache_dir)
+
+
+@cache.command()
+@CACHE_DIR
+@click.pass_context
+def show(ctx: click.Context, cache_dir: Path | None) -> None:
+    """List the entries: dataset, preprocessing, samples, size, last use (least recent first)."""
+    disk = _cache(cache_dir or ctx.obj)
+    entries = disk.entries()
+    click.echo(f"Sample cache: {disk.folder}")
+    click.echo(f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}, {human_size(sum(p.stat().st_size for p in entries))}")
+    for path in entries:
+        about = disk.describe(path)
+        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+        if not about:
+            click.echo(f"  {path.name}: damaged (rebuilt on next use), {human_size(path.stat().st_size)}")
+            continue
+        options = about.get("preprocessing", {})
+        chosen = ", ".join(f"{name}={value}" for name, value in options.items() if value) if isinstance(options, dict) else options
+        click.echo(f"  {about.get('dataset', '?')}: {about.get('samples', '?')} samples, {chosen}; {about.get('transforms', '?')}")
+        click.echo(f"      {human_size(path.stat().st_size)}, last used {used}, {path.name}")
+
+
+@cache.command()
+@CACHE_DIR
+@click.pass_context
+def clear(ctx: click.Context, cache_dir: Path | None) -> None:
+    """Remove every entry (the next run decodes its images again)."""
+    disk = _cache(cache_dir or ctx.obj)
+    removed = disk.clear()
+    click.echo(f"Removed {removed} {'entry' if removed == 1 else 'entries'} from {disk.folder}")
