@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from nnplug.metric import MetricScale
 from nnplug.results import ExperimentResult, RepeatResult
-from nnplug.runs import safe_name, write_atomically
+from nnplug.files import safe_name, write_atomically
 from nnplug.trainer import TrainingObserver
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]

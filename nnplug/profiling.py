@@ -32,7 +32,7 @@ from typing import Any
 
 from nnplug.experiment import Experiment
 from nnplug.results import ExperimentResult
-from nnplug.runs import safe_name, write_atomically, write_text
+from nnplug.files import safe_name, write_atomically, write_text
 from nnplug.timing import DATA, EPOCH, EVALUATION, GRADIENT_CHECKS, MINIBATCH, OPTIMIZER_STEP, PhaseClock
 from nnplug.trainer import RepeatContext, TrainingObserver
 

@@ -18,7 +18,7 @@ from nnplug.errors import NnplugError
 from nnplug.experiment import Experiment
 from nnplug.plots import as_image, display_shape, draw_samples, redraw_tracked, save_figure
 from nnplug.results import EpochMetrics, ExperimentResult
-from nnplug.runs import safe_name, write_atomically
+from nnplug.files import safe_name, write_atomically
 from nnplug.trainer import RepeatContext, TrainingObserver
 
 #: at most this many snapshots of a tracked parameter are kept (initialization included).

@@ -126,7 +126,7 @@ class DiskCache:
         Returns whether it was stored. A folder that cannot be written is a warning (once) and no entry;
         an entry larger than the bound is not stored (a warning).
         """
-        from nnplug.runs import write_atomically
+        from nnplug.files import write_atomically
 
         if not self.writable:
             return False
