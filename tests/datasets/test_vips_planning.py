@@ -78,3 +78,14 @@ def test_odd_files_decode_like_imagemagick(tmp_path: Path) -> None:
 
 def test_the_version_names_libvips() -> None:
     assert f"libvips {pyvips.version(0)}.{pyvips.version(1)}" in VipsTransforms().version()
+
+
+def test_imagemagick_takes_the_jpeg_size_hint_unless_trim(tmp_path: Path) -> None:
+    path = photo(tmp_path / "photo.jpg")
+    magick = MagickTransforms()
+    assert magick.read(path, at_least=(40, 30)).size == (40, 30)
+    assert magick.read(path).size == (320, 240)
+    hinted = magick.preprocess_files([path], Preprocessing((40, 30)))[0]
+    full = magick.preprocess_files([path], Preprocessing((40, 30), trim=True))[0]
+    assert np.abs(hinted - full).mean() < 0.02
+    assert "ImageMagick" in magick.version()

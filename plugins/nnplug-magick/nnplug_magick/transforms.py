@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from wand.api import library
 from wand.color import Color
 from wand.image import STORAGE_TYPES, Image
 
-from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms
+from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms, error_line
+from nnplug.datasets.preprocessing import Preprocessing
 from nnplug.image_backend import cmyk_to_rgb
 
 #: Luma weights of :meth:`MagickTransforms.grayscale` (Rec. 709 on the stored values), one row per output channel.
@@ -34,9 +36,37 @@ def _top_left(image: Image) -> Color:
 class MagickTransforms(ImageTransforms):
     """Each transform is one or two MagickWand calls on a ``wand.image.Image``."""
 
-    def read(self, path: Path) -> Image:
-        """Decode ``path`` (corrupt or non-image files raise a Wand exception)."""
-        image = Image(filename=str(path))
+    def version(self) -> str:
+        """The class, ImageMagick's and Wand's versions and the transforms' version."""
+        from wand.version import MAGICK_VERSION, VERSION
+
+        return f"{super().version()}; {MAGICK_VERSION}; Wand {VERSION}"
+
+    def preprocess_files(self, paths: Sequence[Path], preprocessing: Preprocessing) -> list[np.ndarray | str]:
+        """The chain file by file; without trim, JPEG files are decoded at a reduced size (``jpeg:size`` hint)."""
+        hint = None if preprocessing.trim else preprocessing.resize
+        results: list[np.ndarray | str] = []
+        for path in paths:
+            try:
+                results.append(preprocessing.apply(self, self.read(path, at_least=hint)))
+            except Exception as err:  # Wand's exceptions, or an unsupported layout
+                results.append(error_line(err))
+        return results
+
+    def read(self, path: Path, at_least: tuple[int, int] | None = None) -> Image:
+        """Decode ``path`` (corrupt or non-image files raise a Wand exception).
+
+        ``at_least`` (width, height): let the JPEG decoder scale down by 1/2, 1/4 or 1/8 as long
+        as the image stays at least that large (libjpeg's DCT scaling, ImageMagick's ``jpeg:size``).
+        """
+        image = Image()
+        if at_least is not None:
+            image.options["jpeg:size"] = f"{at_least[0]}x{at_least[1]}"
+        try:
+            image.read(filename=str(path))
+        except BaseException:
+            image.close()
+            raise
         if len(image.sequence) > 1:  # animated or multi-page: keep the first frame
             first = Image(image=image.sequence[0])
             image.close()
