@@ -92,6 +92,8 @@ class LoaderPreprocessing:
 
     def prepare(self, path: Path) -> np.ndarray:
         """Decode and preprocess one image like the data loader: float32 (C, H, W), or flat when it flattens."""
-        pixels = self.loader.preprocessing.apply(self.transforms, self.transforms.read(path))
+        (pixels,) = self.transforms.preprocess_files([Path(path)], self.loader.preprocessing)  # the call training makes
+        if isinstance(pixels, str):
+            raise NnplugError(f"cannot read image {path}: {pixels}")
         sample = np.ascontiguousarray(pixels.transpose(2, 0, 1), dtype=np.float32)
         return sample.reshape(-1) if self.flatten else sample
