@@ -18,6 +18,11 @@ class CrossEntropy(Loss):
     weight decay is added by the optimizer (``--weight-decay``), not here.
     """
 
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+    #: it takes probabilities: the model must end in a softmax.
+    outputs: ClassVar[tuple[str, ...]] = ("softmax",)
+
     #: dCost/dz = (a − y) / N when a = softmax(z): OneLayer's backward relies on it.
     softmax_cross_entropy: ClassVar[bool] = True
 
@@ -35,6 +40,29 @@ class CrossEntropy(Loss):
         gradient = -y / (np.maximum(a, CLIP) * len(a))
         gradient[a < CLIP] = 0.0
         return gradient
+
+
+
+class MeanSquaredError(Loss):
+    """Mean squared error between outputs and targets (numpy), for regression (or one-hot targets).
+
+    ``cost = Σ (a − y)² / (N·K)`` over the N samples and K outputs (the mean of every entry, as
+    ``torch.nn.MSELoss``); its gradient ``2 (a − y) / (N·K)``. Any model output fits (linear for
+    regression). The L2 term of weight decay is added by the optimizer, not here.
+    """
+
+    engine: ClassVar[str] = "numpy"
+    tasks: ClassVar[tuple[str, ...]] = ("regression", "classification")
+
+    def cost(self, output: Any, target: Any) -> float:
+        """Mean of the squared differences over every entry of the minibatch."""
+        difference = _numpy(output) - _numpy(target)
+        return float(np.einsum("ij,ij->", difference, difference) / difference.size)
+
+    def gradient(self, output: Any, target: Any) -> np.ndarray:
+        """dCost/dOutput = 2 (a − y) / (N·K)."""
+        difference = _numpy(output) - _numpy(target)
+        return difference * (2.0 / difference.size)
 
 
 def _numpy(value: Any) -> np.ndarray:

@@ -1,10 +1,10 @@
-"""CrossEntropy (cost, clipping, gradient) and ClassesNumpy."""
+"""CrossEntropy (cost, clipping, gradient) and MeanSquaredError."""
 from __future__ import annotations
 
 import numpy as np
 
-from nnplug_numpy.accuracies import ClassesNumpy
-from nnplug_numpy.losses import CrossEntropy
+from nnplug.testing import check_loss
+from nnplug_numpy.losses import CrossEntropy, MeanSquaredError
 
 
 def test_cross_entropy_cost_and_gradient() -> None:
@@ -32,9 +32,13 @@ def test_cross_entropy_is_clipped_against_log_zero() -> None:
     assert np.isfinite(loss.gradient(a, y)).all()
 
 
-def test_classes_accuracy_and_confusion_matrix() -> None:
-    output = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
-    target = np.array([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
-    accuracy = ClassesNumpy()
-    assert accuracy.measure(output, target) == 1 / 3
-    assert accuracy.confusion_matrix(output, target, 2).tolist() == [[0, 1], [1, 1]]
+def test_mean_squared_error_is_the_mean_over_every_entry() -> None:
+    output = np.array([[1.0, 2.0], [3.0, 5.0]])
+    target = np.array([[1.0, 0.0], [0.0, 5.0]])
+    loss = MeanSquaredError()
+    assert loss.cost(output, target) == (0 + 4 + 9 + 0) / 4
+    np.testing.assert_array_equal(loss.gradient(output, target), 2 * (output - target) / 4)
+
+
+def test_mean_squared_error_honours_the_contract_for_regression_with_one_output() -> None:
+    check_loss(MeanSquaredError, task="regression", nbr_classes=1)
