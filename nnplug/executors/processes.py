@@ -94,10 +94,7 @@ class Processes(Executor):
                             study.trial_ended(worker.trial, error=f"worker process died ({_exit_reason(worker.process.exitcode)})")
                         worker.connection.close()
                         workers.remove(worker)
-        except KeyboardInterrupt:
-            self._stop(study, workers)
-            raise
-        except BaseException:
+        except BaseException:  # Ctrl-C, SIGTERM, an observer's error: no worker outlives the run
             self._stop(study, workers)
             raise
 
@@ -167,6 +164,9 @@ def _work(trial: Trial, registry: Any, loader: Any, run_dir: Any, connection: Co
     error: str | None = None
     interrupted = False
     try:
+        # the driver's handlers (nnplug.interrupts) or an ignored SIGINT (nohup) are not the worker's:
+        # SIGINT interrupts the trial cleanly (its last events reach the driver), SIGTERM ends it
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         limit_threads(threads)
         run_trial(trial, registry, loader, lambda event, data: connection.send((event, data)), run_dir)
