@@ -37,6 +37,11 @@ def test_engines_quick():
     keras = cases["NLayers 100 / keras"]
     assert keras.status in (OK, SKIPPED)
     assert {t.case for t in result.targets} >= {"numpy engine"}
+    numpy_engine = cases["NLayers 100 / numpy engine"]
+    assert numpy_engine.median("dense_gflops") > 0 and numpy_engine.median("sgemm_gflops") > 0
+    parts = [numpy_engine.median(name) for name in ("batch_norm", "activations", "optimizer", "data")]
+    assert all(part >= 0 for part in parts) and sum(parts) <= numpy_engine.median("outside_dense") + 1e-6
+    assert any(t.metric == "dense_share_of_sgemm" for t in result.targets)
 
 
 @pytest.mark.slow
@@ -45,7 +50,8 @@ def test_checks_quick():
     assert_measured(result)
     gradient = next(c for c in result.cases if c.case.name == "gradient checks" and c.status == OK)
     assert 0 < gradient.median("share_at_default") < 100
-    assert result.targets and result.targets[0].metric == "share_at_default"
+    assert {(t.case, t.metric) for t in result.targets} >= {("gradient checks", "share_at_default"), ("instability checks", "epoch_seconds")}
+    assert {c.case.group for c in result.cases} >= {"NLayers 100, torch engine", "MLP 784-100-10 sigmoid, numpy engine"}
 
 
 def test_built_in_suites_come_from_entry_points_in_running_order():

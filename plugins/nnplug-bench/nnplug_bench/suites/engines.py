@@ -4,10 +4,18 @@ Two groups: the 784-100-10 sigmoid MLP of the C++/Keras comparison and NLayers w
 layer of 100; Adam, minibatches of 100, float32, on the 5,000 MNIST digits (datasets/numbers) in memory
 (70% training), same minibatches for everyone. The baseline is the plain hand-written PyTorch
 loop. One measurement = one fresh training run; its figure is the median epoch time (dev
-evaluation included, as nnplug's trainer counts it) and the final dev accuracy.
+evaluation included, as nnplug's trainer counts it) and the final dev accuracy. nnplug's engines
+run with the default checks (instability checks ``warning``, gradient checks every 25 epochs), as
+a user's command would.
+
+For the numpy engine each measurement also profiles a shorter run
+(:mod:`nnplug_bench.suites.numpy_profile`): the dense layers' achieved GFLOP/s against bare
+sgemm calls of the same shapes timed in the same run (goal: at least 50%), and the share of the
+epoch outside the dense layers, split into batch norm, activations, optimizer and data.
 """
 from __future__ import annotations
 
+import inspect
 import statistics
 
 from nnplug_bench.suite import Case, Metric, Target
@@ -15,6 +23,11 @@ from nnplug_bench.suites.nnplug_training import DigitsTrainingSuite
 from nnplug_bench.suites.architectures import ARCHITECTURES, Architecture
 
 PLAIN, NUMPY, TORCH, KERAS = "plain torch", "numpy engine", "torch engine", "keras"
+#: the numpy engine's profile figures: metric name → (unit, part of the epoch or None).
+PROFILE = {
+    "dense_share_of_sgemm": "%", "dense_gflops": "GFLOP/s", "sgemm_gflops": "GFLOP/s", "outside_dense": "%",
+    "batch_norm": "%", "activations": "%", "optimizer": "%", "data": "%",
+}
 
 
 def _architecture(case: Case) -> Architecture:
@@ -35,13 +48,17 @@ class EnginesSuite(DigitsTrainingSuite):
     name = "engines"
     description = "epoch time per engine (ratio to a plain PyTorch loop, float32)"
     primary = Metric("epoch_seconds", "s")
-    secondary = (Metric("dev_accuracy", "fraction", higher_is_better=True),)
-    targets = (Target(NUMPY, 1.3), Target(TORCH, 1.05))
+    secondary = (
+        Metric("dev_accuracy", "fraction", higher_is_better=True),
+        *(Metric(name, unit, higher_is_better=name in ("dense_share_of_sgemm", "dense_gflops", "sgemm_gflops")) for name, unit in PROFILE.items()),
+    )
+    targets = (Target(NUMPY, 1.3), Target(TORCH, 1.05), Target(NUMPY, 50.0, at_most=False, metric="dense_share_of_sgemm", on_value=True))
     plot_title = "Epoch time per engine (median, min–max), 784-100-10 sigmoid MLP and NLayers 100"
 
     def __init__(self, quick: bool = False) -> None:
         super().__init__(quick)
         self.epochs = 1 if quick else 10
+        self.profiled_epochs = 1 if quick else 3
         self.samples = 300 if quick else 5000
 
     def cases(self) -> list[Case]:
@@ -96,8 +113,25 @@ class EnginesSuite(DigitsTrainingSuite):
         from nnplug_bench.suites.nnplug_training import experiment, median_epoch_seconds, train
 
         engine = "numpy" if case.name == NUMPY else "torch"
-        result = train(self.registry(engine), experiment(engine, architecture.key, self.epochs, self.samples))
-        return {"epoch_seconds": median_epoch_seconds(result), "dev_accuracy": result.final_dev_accuracy}
+        result = train(self.registry(engine), experiment(engine, architecture.key, self.epochs, self.samples, **default_checks()))
+        figures = {"epoch_seconds": median_epoch_seconds(result), "dev_accuracy": result.final_dev_accuracy}
+        if case.name == NUMPY:
+            figures.update(self._profile(architecture.key))
+        return figures
+
+    def _profile(self, architecture: str) -> dict[str, float]:
+        """The numpy engine's dense layers against sgemm, and where the rest of its epoch goes."""
+        from nnplug_bench.suites.nnplug_training import experiment
+        from nnplug_bench.suites.numpy_profile import ACTIVATIONS, BATCH_NORM, DATA_PART, OPTIMIZER, profile_epoch
+
+        run = experiment("numpy", architecture, self.profiled_epochs, self.samples, **default_checks())
+        profile = profile_epoch(self.registry("numpy"), run)
+        return {
+            "dense_share_of_sgemm": profile.dense_share_of_sgemm, "dense_gflops": profile.dense_gflops,
+            "sgemm_gflops": profile.sgemm_gflops, "outside_dense": profile.outside_matrix_products,
+            "batch_norm": profile.share(BATCH_NORM), "activations": profile.share(ACTIVATIONS),
+            "optimizer": profile.share(OPTIMIZER), "data": profile.share(DATA_PART),
+        }
 
     def notes(self) -> list[str]:
         """Data, epochs, threads."""
@@ -110,5 +144,15 @@ class EnginesSuite(DigitsTrainingSuite):
             pass
         return [
             f"{self.samples} MNIST digits (70/15/15), minibatches of 100, {self.epochs} epochs per run, "
-            f"Adam 0.001, float32, checks off{threads}; epoch time includes the dev evaluation"
+            f"Adam 0.001, float32, nnplug engines with default checks{threads}; epoch time includes the dev evaluation",
+            f"numpy engine profile ({self.profiled_epochs} epochs, layer timers on): dense layers' training products vs the same "
+            "sgemm calls run after every minibatch; shares are of the profiled epoch",
         ]
+
+
+def default_checks() -> dict[str, str]:
+    """The trainer's default gradient and instability check modes (what a user's run pays for)."""
+    from nnplug.experiment import ExperimentOptions
+
+    parameters = inspect.signature(ExperimentOptions).parameters
+    return {name: parameters[name].default for name in ("gradient_checks", "instability_checks")}
