@@ -30,7 +30,7 @@ from typing import Any
 
 import nnplug
 from nnplug.errors import NnplugError
-from nnplug.files import safe_name, write_atomically, write_text  # noqa: F401  (also used from here by older code)
+from nnplug.files import SpaceReserve, check_writable, remove_stale_temporaries, safe_name, write_atomically, write_text  # noqa: F401  (also used from here by older code)
 from nnplug.experiment import Experiment
 from nnplug.results import OLD_FIELD_NAMES, EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.trainer import RepeatContext, TrainingObserver
@@ -66,15 +66,20 @@ def create_run_directory(runs_dir: Path, exp_ids: list[str], now: datetime.datet
     base = f"{now:%Y%m%d-%H%M%S}-" + "+".join(safe_name(exp_id, 30) for exp_id in exp_ids[:4]) + ("+more" if len(exp_ids) > 4 else "")
     try:
         Path(runs_dir).mkdir(parents=True, exist_ok=True)
+        for sibling in Path(runs_dir).iterdir():  # hidden temporary files of runs killed with SIGKILL
+            if sibling.is_dir() and not sibling.name.startswith("."):
+                remove_stale_temporaries(sibling)
         for attempt in range(1, 1000):
             path = Path(runs_dir) / (base if attempt == 1 else f"{base}-{attempt}")
             try:
                 path.mkdir()
             except FileExistsError:
                 continue
-            probe = path / ".write-test"
-            probe.write_text("")
-            probe.unlink()
+            try:
+                check_writable(path)  # a real probe: a 0-byte one passes on a full disk
+            except OSError:
+                path.rmdir()
+                raise
             return path
     except OSError as err:
         raise NnplugError(f"cannot write the runs directory {runs_dir}: {err.strerror or err}") from None
@@ -104,6 +109,7 @@ class RunWriter(TrainingObserver):
         self.status = "running"
         self.experiments: list[ExperimentResult] = []
         self.current: RepeatResult | None = None
+        self.reserve = SpaceReserve(self.path)  # room for the final status on a full disk
         self.write()
 
     # events -------------------------------------------------------------------------------
@@ -139,6 +145,7 @@ class RunWriter(TrainingObserver):
         self.status = status
         if error:
             self.header["error"] = error
+        self.reserve.release()  # a full disk still leaves room for the final status
         self.write()
 
     def results(self) -> list[ExperimentResult]:
@@ -161,8 +168,12 @@ class RunWriter(TrainingObserver):
             "status": self.status,
             "experiments": [r.to_dict() for r in results],
         }
-        write_text(self.path / RUN_FILE, json.dumps(document, indent=1, default=_json_default) + "\n")
-        write_text(self.path / METRICS_FILE, metrics_csv(results))
+        run_text = json.dumps(document, indent=1, default=_json_default) + "\n"
+        metrics_text = metrics_csv(results)
+        write_text(self.path / RUN_FILE, run_text)
+        write_text(self.path / METRICS_FILE, metrics_text)
+        if self.status == "running":  # the final save rewrites both files, with a little more in them
+            self.reserve.ensure(2 * (len(run_text.encode()) + len(metrics_text.encode())))
 
     def _write_confusion(self, result: ExperimentResult) -> None:
         shown = [r for r in self.results() if r.exp_id == result.exp_id] or self.results()[-1:]

@@ -16,6 +16,7 @@ import click
 
 from nnplug import interrupts
 from nnplug.errors import NnplugError
+from nnplug.files import shown_name
 
 #: OSError numbers that mean the disk, not nnplug, is at fault: one line, exit 2.
 DISK_ERRORS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only file system"}
@@ -32,7 +33,7 @@ def disk_error_line(err: OSError) -> str | None:
     if reason is None:
         return None
     where = err.filename if err.filename is not None else None
-    return f"{reason}" + (f" writing {str(where)!r}" if where else "")
+    return f"{reason}" + (f" writing {shown_name(where)}" if where else "")
 
 
 def run_guarded(func: Callable[[], int | None], program: str, debug: bool) -> int:

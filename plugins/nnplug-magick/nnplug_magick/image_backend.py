@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnplug import files
 from nnplug.errors import NnplugError
 from nnplug.image_backend import ImageBackend, cmyk_to_rgb
 
@@ -14,13 +15,14 @@ class ImageMagick(ImageBackend):
     """Reads, resizes and writes images with ImageMagick (Wand)."""
 
     def read_rgb(self, path: Path) -> np.ndarray:
-        """Decode ``path`` as uint8 RGB (H, W, 3); alpha is dropped, gray is repeated."""
+        """Decode ``path`` as uint8 RGB (H, W, 3), upright; alpha is dropped, gray is repeated, CMYK by the plain formula."""
         from wand.exceptions import WandException
         from wand.image import Image
 
         try:
             with Image(filename=str(path)) as image:
                 with Image(image=image.sequence[0]) as frame:
+                    frame.auto_orient()  # upright as the EXIF orientation says (as rembg and Pillow's exif_transpose)
                     width, height = frame.size
                     cmyk = frame.colorspace == "cmyk"  # the plain formula, as Pillow (not ImageMagick's)
                     values = frame.export_pixels(channel_map="CMYK" if cmyk else "RGB", storage="char")
@@ -53,6 +55,7 @@ class ImageMagick(ImageBackend):
 
     def write_png(self, path: Path, pixels: np.ndarray) -> None:
         """Write uint8 (H, W), (H, W, 3) or (H, W, 4) pixels as PNG, atomically."""
+        from wand.exceptions import WandException
         from wand.image import Image
 
         path = Path(path)
@@ -64,5 +67,7 @@ class ImageMagick(ImageBackend):
                 image.format = "png"
                 image.save(filename=str(temporary))
             os.replace(temporary, path)
+        except WandException as err:  # a full disk in ImageMagick's words: one line, naming the file
+            raise files.library_write_error(path, err) from None
         finally:
             temporary.unlink(missing_ok=True)

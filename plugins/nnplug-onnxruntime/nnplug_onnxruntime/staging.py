@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from nnplug import NnplugError
+from nnplug import NnplugError, files
 
 
 def check_writable(folder: Path) -> None:
@@ -22,10 +22,7 @@ def check_writable(folder: Path) -> None:
         NnplugError: the folder cannot be created or written (message names it and the reason).
     """
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(prefix=".nnplug-write-check-", dir=folder)
-        os.close(handle)
-        os.unlink(probe)
+        files.check_writable(folder)  # a real probe (a 0-byte one passes on a full disk)
     except OSError as err:
         raise NnplugError(f"cannot write to output directory {folder}: {err.strerror or err}") from None
 

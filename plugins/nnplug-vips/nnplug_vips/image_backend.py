@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnplug import files
 from nnplug.errors import NnplugError
 from nnplug.image_backend import ImageBackend, cmyk_to_rgb
 
@@ -14,11 +15,12 @@ class Vips(ImageBackend):
     """Reads, resizes and writes images with libvips (pyvips)."""
 
     def read_rgb(self, path: Path) -> np.ndarray:
-        """Decode ``path`` as uint8 RGB (H, W, 3); alpha is dropped, gray is repeated."""
+        """Decode ``path`` as uint8 RGB (H, W, 3), upright; alpha is dropped, gray is repeated, CMYK by the plain formula."""
         import pyvips
 
         try:
             image = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="warning", revalidate=True)
+            image = image.autorot()  # upright as the EXIF orientation says (as rembg and Pillow's exif_transpose)
             if image.interpretation == "cmyk" and image.bands >= 4:  # the plain formula, as Pillow (not libvips' profile)
                 cmyk = image.extract_band(0, n=4)
                 return cmyk_to_rgb((cmyk if cmyk.format == "uchar" else (cmyk >> 8)).cast("uchar").numpy())
@@ -64,5 +66,7 @@ class Vips(ImageBackend):
         try:
             pyvips.Image.new_from_array(np.ascontiguousarray(pixels, dtype=np.uint8)).pngsave(str(temporary))
             os.replace(temporary, path)
+        except pyvips.Error as err:  # a full disk is libvips' multi-line text: one line, naming the file
+            raise files.library_write_error(path, err) from None
         finally:
             temporary.unlink(missing_ok=True)
