@@ -35,7 +35,8 @@ class ImageBackend(Plugin):
 
     @abstractmethod
     def read_rgb(self, path: Path) -> np.ndarray:
-        """Decode ``path`` as RGB: uint8 array (height, width, 3); alpha is dropped; CMYK through :func:`cmyk_to_rgb`.
+        """Decode ``path`` as RGB: uint8 array (height, width, 3), turned upright as its EXIF orientation says;
+        alpha is dropped; CMYK through :func:`cmyk_to_rgb`.
 
         Raises:
             NnplugError: the file cannot be read or is not an image (message names the file).

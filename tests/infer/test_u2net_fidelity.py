@@ -5,7 +5,7 @@ reference code and rembg do it: ``convert("RGB")``, Lanczos resize to 320x320, d
 resized image's maximum, ImageNet mean and std, first output, min-max, truncation to 8 bits,
 Lanczos resize back. The network has U-2-Net's shape and random weights (input ``input.1``
 1x3x320x320, seven outputs). Images: the shipped samples and odd ones (grey, RGBA, CMYK, 16-bit,
-maximum below 255, tiny, very wide). Required: mean absolute difference at most 2 grey levels and
+maximum below 255, tiny, very wide, EXIF-rotated). Required: mean absolute difference at most 2 grey levels and
 IoU at 128 at least 0.98, per image.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from u2net_onnx import build_u2net_like
 
@@ -29,8 +29,9 @@ STD = (0.229, 0.224, 0.225)
 
 
 def reference_mask(model: Path, path: Path) -> np.ndarray:
-    """The mask U-2-Net's reference code (as rembg runs it) gives for ``path``."""
-    with Image.open(path) as image:
+    """The mask U-2-Net's reference code (as rembg runs it: upright first) gives for ``path``."""
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened)
         size = image.size
         resized = np.array(image.convert("RGB").resize((320, 320), Image.Resampling.LANCZOS))
     scaled = resized / max(np.max(resized), 1e-6)
@@ -42,7 +43,7 @@ def reference_mask(model: Path, path: Path) -> np.ndarray:
 
 
 def odd_images(folder: Path) -> list[Path]:
-    """Grey, RGBA, CMYK, 16-bit, dark (maximum 90), tiny and very wide images made from a shipped sample."""
+    """Grey, RGBA, CMYK, 16-bit, dark (maximum 90), tiny, very wide and EXIF-rotated images made from a shipped sample."""
     import pyvips
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,6 +59,9 @@ def odd_images(folder: Path) -> list[Path]:
     Image.fromarray((np.asarray(rgb) * (90 / 255)).astype(np.uint8)).save(folder / "dark.png")
     rgb.resize((7, 5), Image.Resampling.BICUBIC).save(folder / "tiny.png")
     Image.fromarray(np.tile(np.asarray(rgb.resize((200, 60))), (1, 9, 1))).save(folder / "wide.png")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    rgb.save(folder / "rotated.jpg", exif=exif, quality=95)
     return sorted(folder.iterdir())
 
 
@@ -75,6 +79,7 @@ def test_odd_images_are_what_they_claim(tmp_path):
 
     assert pyvips.Image.new_from_file(str(tmp_path / "sixteen.png")).format == "ushort"
     assert np.asarray(Image.open(tmp_path / "dark.png")).max() <= 90
+    assert Image.open(tmp_path / "rotated.jpg").getexif()[0x0112] == 6
 
 
 @pytest.mark.parametrize("backend", ["Vips", "ImageMagick"])
