@@ -10,6 +10,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -72,7 +73,10 @@ def remove_stale_temporaries(folder: Path, name: str | None = None) -> list[Path
         try:
             stale = not _process_alive(int(pid_text)) or now - candidate.stat().st_mtime > STALE_AFTER_SECONDS
             if stale:
-                candidate.unlink()
+                if candidate.is_dir() and not candidate.is_symlink():  # a staging folder (bin/infer)
+                    shutil.rmtree(candidate)
+                else:
+                    candidate.unlink()
                 removed.append(candidate)
         except (OSError, ValueError):
             continue

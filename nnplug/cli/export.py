@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -95,6 +96,22 @@ def verify(model: Any, output: Path, sample_shape: tuple[int, ...], dtype: str, 
     return float(np.abs(np.asarray(expected, dtype=np.float64) - exported).max())
 
 
+def check_output_file(target: Path, option: str) -> None:
+    """Refuse an output file that cannot be written, by writing and removing a probe next to it.
+
+    Raises:
+        click.BadParameter: ``target`` is a folder or read-only, or its folder cannot be written.
+    """
+    from nnplug.files import check_writable, shown_name, writable_error
+
+    if target.is_dir() or (target.exists() and not os.access(target, os.W_OK)):
+        raise click.BadParameter(f"cannot write {shown_name(target)}: " + ("it is a folder" if target.is_dir() else "the file is read-only"), param_hint=option)
+    try:
+        check_writable(target.parent)
+    except OSError as err:
+        raise click.BadParameter(writable_error(target.parent, err, "the folder"), param_hint=option) from None
+
+
 @click.command()
 @click.option("--checkpoint", required=True, type=click.Path(dir_okay=False, path_type=Path), help="model saved by bin/train --save-model (a .safetensors checkpoint)")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="ONNX file to write")
@@ -102,6 +119,7 @@ def verify(model: Any, output: Path, sample_shape: tuple[int, ...], dtype: str, 
 @click.option("--verify/--no-verify", "check", default=True, show_default=True, help="compare ONNX Runtime's outputs with the model's on random samples")
 def export(checkpoint: Path, output: Path, dtype: str, check: bool) -> None:
     """Export a checkpoint to ONNX (NLayers, OneLayer, NLayersTorch, OnnxTorch...)."""
+    check_output_file(output, "--output")  # before the checkpoint is read and the model rebuilt
     model, config = export_checkpoint(checkpoint, output, dtype)
     message = f"wrote {output} ({config['model']}, input (N, {', '.join(map(str, config['sample_shape']))}), {config['nbr_classes']} classes)"
     if check:

@@ -52,7 +52,8 @@ class StagedOutputs:
             missing = missing.parent
         try:
             check_writable(self.folder)
-            self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.folder))
+            files.remove_stale_temporaries(self.folder)  # staging folders of runs killed with SIGKILL
+            self.staging = Path(tempfile.mkdtemp(prefix=f".staging.{os.getpid()}{files.TEMPORARY_MARK}", suffix=".tmp", dir=self.folder))
         except BaseException:
             self._remove_created()
             raise
