@@ -327,3 +327,10 @@ def test_torch_replay_restores_gradients_and_statistics() -> None:
         np.testing.assert_array_equal(before, engine.to_numpy(after))
     after_state = model.state_dict()
     assert all(np.array_equal(state[k], after_state[k]) for k in state)
+
+
+def test_a_gradient_rebound_by_a_layer_is_still_tested() -> None:
+    model, *_ = numpy_setup("backward")
+    model.parameters()[0].grad = np.full_like(model.parameters()[0].value, np.nan)  # not written into the buffer
+    assert len(model.gradient_arrays()) == len(model.parameters())
+    assert not InstabilityChecker("exception", NumpyEngine()).gradients_finite(model)

@@ -117,3 +117,19 @@ def test_one_update_over_the_model_buffers_equals_one_update_per_tensor(factory)
         results.append([param.value.copy() for param in model.parameters()])
     for flat, tensor in zip(*results):
         np.testing.assert_array_equal(flat, tensor)
+
+
+def test_a_gradient_rebound_instead_of_written_is_still_followed() -> None:
+    """Code that replaces ``param.grad`` (rather than writing into the model's buffer) gets per-tensor updates."""
+    from nnplug_numpy.models.n_layers import NLayers
+
+    model = NLayers(layers=[5])
+    model.build((4,), 3, seed=0)
+    optimizer = Constant(learning_rate=0.1)
+    optimizer.build(model.parameters())
+    before = [param.value.copy() for param in model.parameters()]
+    for param in model.parameters():
+        param.grad = np.ones_like(param.value)
+    optimizer.step(epoch=1)
+    for param, value in zip(model.parameters(), before):
+        np.testing.assert_allclose(param.value, value - 0.1)

@@ -35,6 +35,7 @@ class NumpyModel(Model):
         self.layers: list[Layer] = []
         self._parameters: list[Parameter] = []
         self._gradients = np.zeros(0, dtype=self.dtype)
+        self._gradient_views: list[np.ndarray] = []
         self._owner: dict[int, int] = {}
         #: inputs of every layer in the last (non-frozen) training forward, then its output.
         self._activations: list[np.ndarray] = []
@@ -56,6 +57,7 @@ class NumpyModel(Model):
         self._parameters = [param for layer in self.layers for param in layer.parameters]
         self._values = _share_one_buffer(self._parameters, "value", self.dtype)
         self._gradients = _share_one_buffer(self._parameters, "grad", self.dtype)
+        self._gradient_views = [param.grad for param in self._parameters]
         self._owner = {id(param): position for position, layer in enumerate(self.layers) for param in layer.parameters}
         self._activations = []
 
@@ -64,8 +66,14 @@ class NumpyModel(Model):
         return list(self._parameters)
 
     def gradient_arrays(self) -> list[np.ndarray]:
-        """The one buffer every parameter's ``grad`` is a view of (one finite test covers them all)."""
-        return [self._gradients]
+        """The one buffer every parameter's ``grad`` is a view of (one finite test covers them all).
+
+        A layer that rebinds a ``grad`` instead of writing into it leaves the buffer behind: then
+        every ``grad`` is returned.
+        """
+        if all(param.grad is view for param, view in zip(self._parameters, self._gradient_views)):
+            return [self._gradients]
+        return [param.grad for param in self._parameters]
 
     def layer_names(self) -> list[str]:
         """``L0_Dense``, ``L1_Dropout``...: the names observers receive."""

@@ -44,6 +44,7 @@ class NumpyOptimizer(Optimizer):
         self.scratch_buffer, self.scratch = self.buffers()
         self.values = one_buffer([param.value for param in self.parameters])
         self.gradients = one_buffer([param.grad for param in self.parameters])
+        self.views = [(param.value, param.grad) for param in self.parameters]
 
     def buffers(self) -> tuple[np.ndarray, list[np.ndarray]]:
         """A zeroed flat buffer as large as all the parameters, and its views shaped like each of them.
@@ -80,7 +81,7 @@ class NumpyOptimizer(Optimizer):
         learning_rate = self.current_learning_rate(epoch)
         self.begin_step()
         observers = self.update_observers
-        if not observers and self.values is not None and self.gradients is not None:
+        if not observers and self.values is not None and self.gradients is not None and self._views_kept():
             self.update(None, self.values, self.gradient(None), learning_rate)
             return
         for position, param in enumerate(self.parameters):
@@ -92,6 +93,11 @@ class NumpyOptimizer(Optimizer):
                     observer(param, elapsed)
             else:
                 self.update(position, param.value, self.gradient(position), learning_rate)
+
+    def _views_kept(self) -> bool:
+        """Whether every parameter still holds the views found at build (code that rebinds a ``grad``
+        instead of writing into it leaves the buffer behind: then tensor by tensor)."""
+        return all(param.value is value and param.grad is grad for param, (value, grad) in zip(self.parameters, self.views))
 
     def begin_step(self) -> None:
         """Called once per step before the updates (step counters)."""
