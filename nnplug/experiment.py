@@ -14,6 +14,10 @@ from nnplug.errors import NnplugError
 
 
 
+#: the largest seed: numpy's legacy generators and torch both take 0..2**32-1.
+MAX_SEED = 2**32 - 1
+
+
 class GlobalOptions:
     """Options of the whole command (they may appear anywhere, they apply to every experiment)."""
 
@@ -137,6 +141,9 @@ class ExperimentOptions:
 
     def validate(self) -> None:
         """Refuse values that make no sense, with one line naming the option."""
+        for flag, seed in (("--model-seed", self.model_seed), ("--dataset-seed", self.dataset_seed)):
+            if not 0 <= seed <= MAX_SEED:  # every engine's generator takes 0..2**32-1
+                raise NnplugError(f"{flag} must be between 0 and {MAX_SEED}, got {seed}")
         if self.nbr_epochs <= 0:
             raise NnplugError(f"--nbr-epochs must be a positive integer, got {self.nbr_epochs}")
         if self.training_times <= 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,6 +244,16 @@ class OptionSpec:
         """Whether the option has no default."""
         return self.default is REQUIRED
 
+    @property
+    def allows_nonfinite(self) -> bool:
+        """Whether NaN and infinities are meaningful values of this option.
+
+        Float options refuse them (a check written ``x < 0`` lets NaN through, and ``inf`` trains
+        to NaN), except when the plugin declares that they mean something by making one its
+        default: ``max_norm: float = float("inf")`` (no limit) accepts ``inf``, ``-inf`` and ``nan``.
+        """
+        return any(isinstance(v, float) and not math.isfinite(v) for v in _flatten(self.default))
+
 
 class _Required:
     def __repr__(self) -> str:
@@ -259,8 +270,23 @@ def flag_to_name(flag: str) -> str:
 
 
 def parse_value(spec: OptionSpec, text: str, owner: str = "") -> Any:
-    """Parse ``text`` for ``spec``, raising a one-line :class:`NnplugError` on bad input."""
+    """Parse ``text`` for ``spec``, raising a one-line :class:`NnplugError` on bad input.
+
+    NaN and infinities are refused unless the option allows them (:attr:`OptionSpec.allows_nonfinite`).
+    """
     try:
-        return spec.type.parse(text)
+        value = spec.type.parse(text)
     except OptionTypeError as err:
         raise NnplugError(f"invalid value for {spec.flag}: {err}") from None
+    if not spec.allows_nonfinite:
+        for item in _flatten(value):
+            if isinstance(item, float) and not math.isfinite(item):
+                raise NnplugError(f"invalid value for {spec.flag}: expected a finite number, got {text.strip()!r}")
+    return value
+
+
+def _flatten(value: Any) -> list[Any]:
+    """The scalars of a value (the items of a list or tuple, the value itself otherwise)."""
+    if isinstance(value, (list, tuple)):
+        return [item for part in value for item in _flatten(part)]
+    return [value]
