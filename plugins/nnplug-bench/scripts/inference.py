@@ -26,6 +26,7 @@ import json
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -224,8 +225,6 @@ def main() -> None:
     rounds, repeats = (6, 1) if args.quick else (args.rounds, args.repeats)
     THREADS = args.threads
 
-    from make_dataset import write_dataset
-
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)
         wanted = [name.strip() for name in args.networks.split(",") if name.strip()]
@@ -233,7 +232,9 @@ def main() -> None:
         rows = throughput(nets, rounds, args.warmup)
         e2e = []
         if not args.skip_end_to_end:
-            write_dataset(work / "fifty", 50, seed=7)
+            # the repository's dataset script, run as the script it is (no sys.path edits)
+            subprocess.run([sys.executable, str(REPO / "scripts" / "segmentation" / "make_dataset.py"), "--count", "50", "--seed", "7",
+                            "--out", str(work / "fifty")], check=True, stdout=subprocess.DEVNULL)
             e2e = end_to_end(work / "fifty", work, repeats)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     from nnplug_bench.machine import machine_info
