@@ -68,4 +68,30 @@ def test_asking_for_a_gpu_the_cluster_lacks_is_one_line(cluster, tmp_path, capsy
     status = run_guarded(lambda: run_train([f"--runs-dir={runs}", "--executor=ray", "--trial-gpus=1"]), "train", False)
     assert status == 2
     assert "--trial-gpus=1, but no node of the Ray cluster has that many GPUs" in capsys.readouterr().err
-    assert not runs.exists()
+    assert not runs.exists() or not any(runs.iterdir())
+
+
+class StopAtFirstEpoch:
+    """Ctrl-C in the driver as soon as one epoch is reported (a TrainingObserver by duck typing)."""
+
+    def __getattr__(self, name):
+        return lambda *args: None
+
+    def epoch_finished(self, context, metrics):
+        raise KeyboardInterrupt
+
+
+def test_interrupting_cancels_every_task_and_keeps_finished_epochs(cluster, train, tmp_path, run_document):
+    import time
+
+    args = ["--executor=ray", "--model=Fragile", "--hang-seed=0", "--nbr-epochs=50", "--training-times=3"]
+    with pytest.raises(KeyboardInterrupt, match="run saved in"):
+        train(args, observers=[StopAtFirstEpoch()])
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    document = run_document(run_dir)
+    assert document["status"] == "interrupted"
+    assert sum(len(r["epochs"]) for r in document["experiments"][0]["repeats"]) >= 1
+    deadline = time.monotonic() + 30
+    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ray.available_resources().get("CPU", 0) == 2  # no task holds a CPU any more
