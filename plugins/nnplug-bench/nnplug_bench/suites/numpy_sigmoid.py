@@ -5,8 +5,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from nnplug_numpy.layers import Dense, Layer, Sigmoid, Softmax
-from nnplug_numpy.models.numpy_model import NumpyModel
+from nnplug_numpy import Dense, Layer, NumpyModel, Sigmoid, Softmax
 
 
 class NumpySigmoidMLP(NumpyModel):
