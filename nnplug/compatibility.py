@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from nnplug.engine import ANY_ENGINE
 from nnplug.errors import NnplugError, PluginLoadError
 from nnplug.registry import KINDS, PluginInfo, Registry
+from nnplug.task import serves
 
 if TYPE_CHECKING:
     from nnplug.experiment import ExperimentOptions
@@ -51,7 +52,7 @@ def fits(info: PluginInfo, engine: str, task: str | None) -> bool:
     """Whether a plugin computes with ``engine`` (or any engine) and serves ``task`` (when it declares tasks)."""
     if info.engine not in (ANY_ENGINE, engine):
         return False
-    return task is None or not KINDS[info.kind].declares_tasks or task in info.tasks
+    return task is None or not KINDS[info.kind].declares_tasks or serves(info.tasks, task)
 
 
 def fitting(registry: Registry, kind: str, engine: str, task: str | None) -> list[str]:
@@ -87,6 +88,7 @@ def resolve(options: "ExperimentOptions", registry: Registry, slots: tuple[str, 
             raise PluginLoadError(f"{_flag(info.kind)}={info.name} cannot be used: {info.declaration_error}")
     engine = run_engine(registry, model)
     task = run_task(loader)
+    check_pair(registry, loader, model, loader, engine, task)  # before defaults: they depend on the task
     defaults: dict[str, Any] = (registry.plugins["engine"][engine].declared("defaults") or {}).get(task, {})
     for slot in slots:
         key = DEFAULTED_SLOTS.get(slot)
@@ -104,7 +106,7 @@ def resolve(options: "ExperimentOptions", registry: Registry, slots: tuple[str, 
         if info.declaration_error:
             raise PluginLoadError(f"{_flag(slot)}={info.name} cannot be used: {info.declaration_error}")
     for info in selected.values():
-        if info is not model:
+        if info is not model and info is not loader:
             check_pair(registry, info, model, loader, engine, task)
     return selected
 
@@ -119,13 +121,13 @@ def check_pair(registry: Registry, info: PluginInfo, model: PluginInfo, loader: 
             f"{_fit_text(registry, info.kind, engine, task)}"
         )
     if info.kind == "data_loader":
-        if task not in model.tasks:
+        if not serves(model.tasks, task):
             raise NnplugError(
                 f"--model={model.name} serves {', '.join(model.tasks)} but {flag} gives {task} data: "
                 f"{_fit_text(registry, 'model', engine, task)}"
             )
         return
-    if KINDS[info.kind].declares_tasks and task not in info.tasks:
+    if KINDS[info.kind].declares_tasks and not serves(info.tasks, task):
         raise NnplugError(
             f"{flag} serves {', '.join(info.tasks)} but --data-loader={loader.name} gives {task} data: "
             f"{_fit_text(registry, info.kind, engine, task)}"

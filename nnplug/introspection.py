@@ -1,9 +1,8 @@
 """Read a plugin's description and options from its source, without importing it.
 
 Help and plugin listings must stay fast and must not import heavy backends (torch, onnxruntime,
-pyvips, wand), so a plugin's module is parsed with :mod:`ast` rather than imported. Only the
-parent packages of the module are imported to locate it (keep a plugin package's ``__init__``
-light). A class without its own ``__init__`` inherits the options of its bases, followed through
+pyvips, wand), so a plugin's module is parsed with :mod:`ast` rather than imported; it is
+located without importing its parent packages either (:mod:`nnplug.module_files`). A class without its own ``__init__`` inherits the options of its bases, followed through
 the module's imports. Loaded classes are read the same way with :func:`describe_class`.
 """
 from __future__ import annotations
@@ -18,6 +17,7 @@ from typing import Any
 
 import docstring_parser
 
+from nnplug.module_files import find_spec_without_import
 from nnplug.options import REQUIRED, OptionSpec, parse_annotation
 
 
@@ -52,13 +52,13 @@ def describe_class(cls: type) -> ClassDescription:
 
 @lru_cache(maxsize=None)
 def _module_tree(module: str) -> tuple[ast.Module, str]:
-    try:
-        spec = importlib.util.find_spec(module)  # imports the parent packages
-    except Exception as err:  # noqa: BLE001 - a parent package raising anything breaks only its plugins
-        raise IntrospectionError(f"cannot locate module {module}: {type(err).__name__}: {err}") from None
+    spec = find_spec_without_import(module)  # no plugin code runs: help and listings import no plugin
     if spec is None or not spec.origin or not spec.origin.endswith(".py"):
         raise IntrospectionError(f"cannot locate the source of module {module}")
-    source = Path(spec.origin).read_text(encoding="utf-8")
+    try:
+        source = Path(spec.origin).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise IntrospectionError(f"{spec.origin} is not UTF-8 text (byte {err.start}: {err.reason})") from None
     try:
         return ast.parse(source, filename=spec.origin), spec.parent or ""
     except SyntaxError as err:
@@ -317,6 +317,8 @@ def _locate_name(name: str, tree: ast.Module, module: str, package: str) -> tupl
             for alias in stmt.names:
                 if (alias.asname or alias.name) == head:
                     source = importlib.util.resolve_name("." * stmt.level + (stmt.module or ""), package) if stmt.level else stmt.module or ""
+                    if rest and _is_module(f"{source}.{alias.name}"):  # from package import module; module.Class
+                        return f"{source}.{alias.name}", rest
                     target = alias.name + ("." + rest if rest else "")
                     return source, target
         elif isinstance(stmt, ast.Import):
@@ -325,6 +327,11 @@ def _locate_name(name: str, tree: ast.Module, module: str, package: str) -> tupl
                     mod, _, cls = (alias.name + "." + rest).rpartition(".")
                     return mod, cls
     return None
+
+
+def _is_module(name: str) -> bool:
+    """Whether ``name`` is a module (found without importing it or its parent packages)."""
+    return find_spec_without_import(name) is not None
 
 
 def _options_from_function(func: ast.FunctionDef, helps: dict[str, str], where: str, scope: _Scope | None = None) -> list[OptionSpec]:

@@ -40,7 +40,8 @@ def test_help_lists_every_installed_plugin_with_its_options():
         if not registry_kind_trained(kind):
             continue
         for name, info in plugins.items():
-            assert f"{name}:" in result.stdout
+            # "Vips [engine any, task classification]: ...", aliases as "    NumpyVips: alias of Vips (engine numpy)"
+            assert f"{name} [" in result.stdout or f"{name}:" in result.stdout
             for option in info.options:
                 assert option.flag in result.stdout
 
@@ -59,6 +60,9 @@ def test_plugins_command_lists_kind_name_distribution_and_description():
 
     for plugins in Registry().plugins.values():
         for name, info in plugins.items():
+            if info.alias_of:  # listed under the plugin it aliases
+                assert f"    {name}: alias of {info.alias_of}" in result.stdout
+                continue
             line = next(l for l in result.stdout.splitlines() if l.strip().startswith(name + " "))
             assert f"[{info.distribution} {info.version}]" in line
 
