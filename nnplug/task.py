@@ -91,13 +91,12 @@ class Classification(Task):
         return outputs, targets
 
     def near_and_far(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities 0.9 on the target class (near) or on the next class (far)."""
+        """Probability 0.9 on the target class (near), or 0 on it and the rest shared by the others (far: ranked last)."""
         classes = target.shape[1]
         if classes < 2:
             raise ValueError("classification needs at least 2 classes")
-        wrong = np.roll(target, 1, axis=1)
         near = 0.1 / (classes - 1) * (1 - target) + 0.9 * target
-        far = 0.1 / (classes - 1) * (1 - wrong) + 0.9 * wrong
+        far = (1 - target) / (classes - 1)
         return near, far
 
 
@@ -123,6 +122,15 @@ class Regression(Task):
 
 #: The task of data loaders that declare none (every loader before tasks existed classified images).
 DEFAULT_TASK = "classification"
+#: The task wildcard: a model declaring ``tasks = ("any",)`` (a generic function approximator such as
+#: NLayers) serves every task, its ``--output`` then checked against the task by :func:`check_pairing`.
+#: Losses, metrics and data loaders name their tasks: their contract checks need concrete targets.
+ANY_TASK = "any"
+
+
+def serves(tasks: tuple[str, ...] | list[str], task: str) -> bool:
+    """Whether a plugin declaring ``tasks`` serves ``task`` (named, or through the wildcard :data:`ANY_TASK`)."""
+    return task in tasks or ANY_TASK in tasks
 
 
 def task_of(loader: Any) -> str:

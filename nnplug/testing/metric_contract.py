@@ -31,7 +31,7 @@ class MetricContract:
         seed: seed of the test data.
     """
 
-    def __init__(self, metric: Metric, task: Task, nbr_classes: int = 4, batch_size: int = 24, seed: int = 0) -> None:
+    def __init__(self, metric: Metric, task: Task, nbr_classes: int = 10, batch_size: int = 24, seed: int = 0) -> None:
         self.metric = metric
         self.task = task
         self.task_name = task.plugin_name or type(task).__name__.lower()
@@ -133,7 +133,7 @@ def metric_contracts(
     options: dict[str, Any] | None = None,
     *,
     task: str | None = None,
-    nbr_classes: int = 4,
+    nbr_classes: int = 10,
     seed: int = 0,
     registry: Any = None,
 ) -> list[Any]:
@@ -151,7 +151,7 @@ def check_metric(
     options: dict[str, Any] | None = None,
     *,
     task: str | None = None,
-    nbr_classes: int = 4,
+    nbr_classes: int = 10,
     seed: int = 0,
     engine: str | None = None,
 ) -> None:
@@ -168,7 +168,7 @@ def check_metric(
         metric: the metric class, or an instance.
         options: constructor options when ``metric`` is a class.
         task: check this task only.
-        nbr_classes: number of classes, or of target columns for regression (1 is fine there).
+        nbr_classes: number of classes (10, as the accuracy checks: top-k accuracies need more classes than k), or of target columns for regression (1 is fine there).
         seed: seed of the test data.
         engine: ignored: metrics read numpy arrays whatever the model's engine (kept for older callers).
     """

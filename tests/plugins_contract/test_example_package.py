@@ -19,7 +19,7 @@ from nnplug.testing import check_model, check_plugin, make_image_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "nnplug-example"
-PLUGINS = {"optimizer": "Momentum", "model": "TanhMLP", "loss": "OneHotMSE", "accuracy": "TopK"}
+PLUGINS = {"optimizer": "Momentum", "model": "TanhMLP", "loss": "OneHotMSE", "metric": "TopK"}
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ KIND_OF_GROUP = {
     "nnplug.optimizers": "optimizer",
     "nnplug.models": "model",
     "nnplug.losses": "loss",
-    "nnplug.accuracies": "accuracy",
+    "nnplug.accuracies": "metric",
 }
 
 
