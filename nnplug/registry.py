@@ -32,6 +32,17 @@ from nnplug.kinds import KINDS, Kind  # noqa: F401  (defined there so that intro
 from nnplug.options import OptionSpec
 
 
+def broken_reason(err: BaseException) -> str:
+    """Why a plugin is broken, in one line: the error's own message for nnplug's, its type and message otherwise."""
+    if isinstance(err, SystemExit):
+        text = f"called sys.exit({err.code!r})"
+    elif isinstance(err, (IntrospectionError, NnplugError, OSError)):
+        text = str(err)
+    else:
+        text = f"{type(err).__name__}: {err}"
+    return " ".join(text.split())[:500]
+
+
 @dataclass
 class PluginInfo:
     """An installed plugin as discovered: where it comes from and what it offers.
@@ -63,8 +74,8 @@ class PluginInfo:
 
                 return describe_class(self.cls)
             return describe_entry_point(self.target)
-        except (IntrospectionError, OSError) as err:
-            return str(err)
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - whatever a plugin's source does, only it is broken
+            return broken_reason(err)
 
     @property
     def error(self) -> str | None:
@@ -91,8 +102,8 @@ class PluginInfo:
     def _declared(self) -> dict[str, Any] | str:
         try:
             found = declarations_of_class(self.cls) if self.cls is not None else declarations_of_entry_point(self.target)
-        except (IntrospectionError, OSError) as err:
-            return str(err)
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - see _described
+            return broken_reason(err)
         aliases = found.get("aliases") or {}
         if not isinstance(aliases, dict) or not all(isinstance(v, dict) for v in aliases.values()):
             return "aliases must be a dict {entry-point name: {declaration: value}}"
@@ -227,10 +238,10 @@ class Registry:
                 on_missing_entrypoints_callback=lambda _missing: None,
             )
             cls = manager.driver
-        except Exception as err:  # stevedore raises NoMatches when the import failed
+        except (Exception, SystemExit) as err:  # stevedore raises NoMatches when the import failed; a package may sys.exit
             cause = failures[0] if failures else err
             raise PluginLoadError(
-                f"{KINDS[kind].title.lower()} {name!r} from {info.distribution} failed to load: {type(cause).__name__}: {cause}"
+                f"{KINDS[kind].title.lower()} {name!r} from {info.distribution} failed to load: {broken_reason(cause)}"
             ) from cause
         return self._checked(kind, name, info, cls)
 
@@ -252,6 +263,8 @@ class Registry:
             raise NnplugError(f"{name}: {err}") from err
         except ValueError as err:
             raise NnplugError(f"{name}: {err}") from err
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - one line naming the plugin (traceback under --debug)
+            raise PluginLoadError(f"{KINDS[kind].title.lower()} {name!r} from {self.info(kind, name).distribution} failed to start: {broken_reason(err)}") from err
         plugin.plugin_name = name
         plugin.options = dict(options)
         return plugin
