@@ -44,12 +44,22 @@ class LazyGroup(click.Group):
             return None
         module, _, attribute = target.partition(":")
         try:
-            command = importlib.import_module(module)
-        except ImportError as err:
-            from nnplug.errors import NnplugError
+            command = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as err:
+            return _broken(cmd_name, f"nnplug {cmd_name} is broken: cannot load {target} ({type(err).__name__}: {err})")
+        return command
 
-            raise NnplugError(f"nnplug {cmd_name}: cannot import {module} ({err})") from None
-        return getattr(command, attribute)
+
+def _broken(name: str, message: str) -> click.Command:
+    """A stand-in for a subcommand that cannot be loaded: listed as broken, one line when run."""
+
+    def fail() -> None:
+        from nnplug.errors import NnplugError
+
+        raise NnplugError(message)
+
+    return click.Command(name, callback=fail, help=f"BROKEN: {message}", add_help_option=False,
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
