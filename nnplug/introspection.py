@@ -141,12 +141,14 @@ def _forwarded_options(
     """The base's options a constructor passes on through ``**kwargs`` (those it does not set itself)."""
     kwarg = init.args.kwarg.arg if init.args.kwarg is not None else ""
     call = _base_init_call(init, node, kwarg)
+    base = _bases_options(node, scope, depth) or []
     if call is None:
+        if not base:
+            return []  # the base takes no options: nothing is lost
         raise IntrospectionError(
             f"{where}: **{kwarg} is not passed on to the base class (super().__init__(..., **{kwarg})), so its options cannot be known: "
             f"name each option as an argument with a type hint"
         )
-    base = _bases_options(node, scope, depth) or []
     positional = call.args[1:] if _calls_base_by_name(call) else call.args
     if any(isinstance(arg, ast.Starred) for arg in positional):
         raise IntrospectionError(f"{where}: *args passed to the base class hide which options it sets: pass them by name")
