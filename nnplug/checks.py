@@ -20,6 +20,7 @@ from nnplug.errors import NnplugError
 
 if TYPE_CHECKING:
     from nnplug.data_loader import Minibatch
+    from nnplug.engine import Engine
     from nnplug.loss import Loss
     from nnplug.model import Model, Parameter
 
@@ -112,6 +113,8 @@ class GradientChecker:
         absolute_tolerance: differences below this are finite-difference noise, never failures
             (about float64's epsilon times the cost over the step).
         low_precision_absolute_tolerance: the same for float32 (and lower) parameters.
+        engine: the model's engine, which reads and writes parameter entries and costs (None:
+            values numpy reads and writes directly, as in-memory test models use).
     """
 
     def __init__(
@@ -119,7 +122,9 @@ class GradientChecker:
         epsilon: float = 1e-7, threshold: float = 1e-5,
         low_precision_epsilon: float = 1e-2, low_precision_threshold: float = 1e-2,
         absolute_tolerance: float = 1e-8, low_precision_absolute_tolerance: float = 1e-4,
+        engine: "Engine | None" = None,
     ) -> None:
+        self.engine = engine
         self.absolute_tolerance = absolute_tolerance
         self.low_precision_absolute_tolerance = low_precision_absolute_tolerance
         self.mode = mode
@@ -146,7 +151,7 @@ class GradientChecker:
     def check(self, model: "Model", loss: "Loss", minibatch: "Minibatch", epoch: int) -> float:
         """Check the gradients the last backward left in the parameters; return the relative distance."""
         start = time.perf_counter()
-        low_precision = any(_low_precision(param.value) for param in model.parameters())
+        low_precision = any(self._low_precision(param.value) for param in model.parameters())
         threshold = self.low_precision_threshold if low_precision else self.threshold
         tolerance = self.low_precision_absolute_tolerance if low_precision else self.absolute_tolerance
         entries = self.measure(model, loss, minibatch)
@@ -171,26 +176,26 @@ class GradientChecker:
                 output = model.forward_after_change(param, index, original)
             else:
                 output = model.forward(minibatch.x, training=True)
-            return float(loss.cost(output, minibatch.y))
+            return self._scalar(loss.cost(output, minibatch.y))
 
         with model.frozen():
             for param in model.parameters():
                 shape = tuple(param.value.shape)
                 size = int(np.prod(shape)) if shape else 1
-                epsilon = self.low_precision_epsilon if _low_precision(param.value) else self.epsilon
+                epsilon = self.low_precision_epsilon if self._low_precision(param.value) else self.epsilon
                 flat = self.rng.choice(size, size=min(self.samples, size), replace=False)
                 for position in flat:
                     index = tuple(int(i) for i in np.unravel_index(int(position), shape))
-                    original = float(param.value[index])
+                    original = self._entry(param.value, index)
                     try:
-                        upper = _set_entry(param.value, index, original + epsilon)  # the step actually taken
+                        upper = self._set_entry(param.value, index, original + epsilon)  # the step actually taken
                         plus = cost_at(param, index, original)
-                        lower = _set_entry(param.value, index, original - epsilon)
+                        lower = self._set_entry(param.value, index, original - epsilon)
                         minus = cost_at(param, index, original)
                     finally:
-                        _set_entry(param.value, index, original)
+                        self._set_entry(param.value, index, original)
                     numerical = (plus - minus) / (upper - lower)
-                    entries.append(EntryCheck(param.name, shape, index, float(param.grad[index]), numerical))
+                    entries.append(EntryCheck(param.name, shape, index, self._entry(param.grad, index), numerical))
         return entries
 
     def report(
@@ -219,16 +224,25 @@ class GradientChecker:
         return f"gradient check failed at epoch {epoch}: relative distance {distance:.3g} > {threshold:g}; {detail}{agreeing}"
 
 
-def _low_precision(value: Any) -> bool:
-    """Whether a tensor has less precision than float64 (finite differences need relaxed settings)."""
-    if hasattr(value, "element_size"):  # torch
-        return value.element_size() < 8
-    dtype = getattr(value, "dtype", None)
-    return dtype is not None and np.dtype(dtype).itemsize < 8
+    # reading and writing entries through the engine ---------------------------------------
+    def _scalar(self, value: Any) -> float:
+        return self.engine.scalar(value) if self.engine is not None else float(value)
 
+    def _entry(self, value: Any, index: tuple[int, ...]) -> float:
+        return float((self.engine.to_numpy(value) if self.engine is not None else np.asarray(value))[index])
 
-def _set_entry(value: Any, index: tuple[int, ...], number: float) -> float:
-    """Write one entry in place (outside autograd for torch tensors); return it as stored (rounded)."""
-    target = value.data if hasattr(value, "detach") else value
-    target[index] = number
-    return float(target[index])
+    def _set_entry(self, value: Any, index: tuple[int, ...], number: float) -> float:
+        """Write one entry in place (outside autograd); return it as stored (rounded to the dtype)."""
+        if self.engine is not None:
+            self.engine.set_entry(value, index, number)
+        else:
+            value[index] = number
+        return self._entry(value, index)
+
+    def _low_precision(self, value: Any) -> bool:
+        """Whether a tensor has less precision than float64 (finite differences need relaxed settings)."""
+        name = self.engine.dtype_name(value) if self.engine is not None else str(np.asarray(value).dtype)
+        try:
+            return np.dtype(name).itemsize < 8
+        except TypeError:  # a dtype numpy does not know (bfloat16...): low precision
+            return True
