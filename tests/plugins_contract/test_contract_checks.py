@@ -16,6 +16,7 @@ from nnplug.testing import (
     check_data_loader,
     check_inference_engine,
     check_loss,
+    check_metric,
     check_model,
     check_optimizer,
     check_plugin,
@@ -241,6 +242,71 @@ class PerSampleCost(MSE):
         return np.sum((output - target) ** 2, axis=1)
 
 
+class Crashes(MSE):
+    """Its cost raises on any input."""
+
+    def cost(self, output, target):
+        raise ValueError("bad shapes")
+
+
+class RegressionMSE(MSE):
+    """Squared error for real-valued targets."""
+
+    tasks: ClassVar[tuple[str, ...]] = ("regression",)
+
+
+# -- metrics ----------------------------------------------------------------------------------
+class MeanError(nnplug.Metric):
+    """Negative mean absolute error, accumulated exactly."""
+
+    tasks: ClassVar[tuple[str, ...]] = ("regression",)
+    display_name: ClassVar[str] = "−MAE"
+
+    def reset(self):
+        self.total, self.count = 0.0, 0
+
+    def update(self, output, target):
+        self.total += float(np.abs(output - target).sum())
+        self.count += output.size
+
+    def compute(self):
+        return -self.total / self.count if self.count else float("nan")
+
+
+class MeanOfBatches(MeanError):
+    """Averages per-minibatch scores, weighting every minibatch alike."""
+
+    def reset(self):
+        self.scores = []
+
+    def update(self, output, target):
+        self.scores.append(-float(np.abs(output - target).mean()))
+
+    def compute(self):
+        return float(np.mean(self.scores)) if self.scores else float("nan")
+
+
+class Forgets(MeanError):
+    """reset() keeps the earlier updates."""
+
+    def reset(self):
+        if not hasattr(self, "total"):
+            super().reset()
+
+
+class Backwards(MeanError):
+    """Says lower is better, but scores closer outputs higher."""
+
+    higher_is_better: ClassVar[bool] = False
+
+
+class OutOfRange(MeanError):
+    """Declares values in 0..1, gives negative ones."""
+
+    low: ClassVar[float | None] = 0.0
+    high: ClassVar[float | None] = 1.0
+
+
 # -- accuracies -------------------------------------------------------------------------------
 class Argmax(nnplug.Accuracy):
     """Sound top-1 accuracy."""
@@ -429,6 +495,9 @@ SOUND: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
     (check_model, TorchLinear, {}),
     (check_optimizer, SGD, {}),
     (check_loss, MSE, {}),
+    (check_loss, RegressionMSE, {"nbr_classes": 1}),
+    (check_metric, MeanError, {}),
+    (check_metric, MeanError, {"nbr_classes": 1}),
     (check_accuracy, Argmax, {}),
     (check_data_loader, Blobs, {"expected_samples": 30, "expected_labels": ["a", "b", "c"]}),
     (check_inference_engine, MeanColour, ENGINE_CHECK),
@@ -451,7 +520,13 @@ BROKEN: list[tuple[Callable[..., None], Any, dict[str, Any], str]] = [
     (check_loss, HalfGradient, {}, "gradient disagrees with finite differences at output[0, 0]"),
     (check_loss, NoGradient, {}, "gradient() is not implemented"),
     (check_loss, PerSampleCost, {}, "cost() must return a scalar"),
-    (check_accuracy, Argmin, {}, "every target ranked first: measure() gave 0.0, expected 1.0"),
+    (check_loss, Crashes, {}, "loss Crashes (classification): cost() raised ValueError: bad shapes"),
+    (check_loss, MSE, {"nbr_classes": 1}, "loss MSE (classification): classification needs at least 2 classes"),
+    (check_metric, MeanOfBatches, {}, "in three minibatches"),
+    (check_metric, Forgets, {}, "reset() must forget earlier updates"),
+    (check_metric, Backwards, {}, "lower must be better"),
+    (check_metric, OutOfRange, {}, "outside the declared range [0.0, 1.0]"),
+    (check_accuracy, Argmin, {}, "metric Argmin (classification): outputs close to the targets score 0, far ones 1: higher must be better"),
     (check_accuracy, Flattering, {}, "every target ranked last: measure() gave 1.0, expected 0.0"),
     (check_data_loader, Leaky, {}, "appears in training and in dev"),
     (check_data_loader, Bright, {}, "sample values must be in 0..1"),
