@@ -479,6 +479,10 @@ def _describe_with_inspect(cls: type) -> ClassDescription:
     return ClassDescription((doc.short_description or "").strip(), (doc.long_description or "").strip(), options)
 
 
+class DeclarationError(IntrospectionError):
+    """A declaration (``engine``, ``tasks``...) is not a literal value, so listings cannot read it."""
+
+
 #: Class attributes a plugin declares for listings and compatibility checks (read from the source).
 DECLARED_ATTRIBUTES = ("engine", "tasks", "aliases", "defaults")
 
@@ -501,7 +505,9 @@ def declarations_of_class(cls: type) -> dict[str, Any]:
     """The declared ``engine``, ``tasks`` and ``aliases`` of an imported class (its attributes)."""
     try:
         return _declarations_in_module(cls.__module__, cls.__qualname__)
-    except (IntrospectionError, OSError, TypeError):
+    except DeclarationError:
+        raise
+    except (IntrospectionError, OSError, TypeError):  # no source to read (a class made in a function...)
         found: dict[str, Any] = {}
         for klass in reversed(cls.__mro__):
             if f"{klass.__module__}:{klass.__qualname__}" in _stop_classes():
@@ -530,6 +536,8 @@ def _declarations_in_module(module: str, qualname: str) -> dict[str, Any]:
             continue
         try:
             found.update(_declarations_in_module(*located))
+        except DeclarationError:
+            raise
         except (IntrospectionError, OSError):
             continue
     found.update(_own_declarations(node, f"{module}:{qualname}"))
@@ -550,5 +558,5 @@ def _own_declarations(node: ast.ClassDef, where: str) -> dict[str, Any]:
         try:
             found[name] = ast.literal_eval(value)
         except ValueError:
-            raise IntrospectionError(f"{where}: {name} must be a literal value, not {ast.unparse(value)}") from None
+            raise DeclarationError(f"{where}: {name} must be a literal value, not {ast.unparse(value)}") from None
     return found
