@@ -5,8 +5,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from nnplug import NnplugError, Optimizer, Parameter
-from nnplug.optimizer import check_state_names, parameter_arrays, restore_parameter_arrays
+from nnplug import NnplugError, Optimizer, Parameter, check_state_names, parameter_arrays, restore_parameter_arrays
 
 
 class Momentum(Optimizer):
