@@ -37,3 +37,22 @@ def rebuild_model(path: Path | str, registry: "Registry | None" = None) -> tuple
     model.build(tuple(config["sample_shape"]), int(config["nbr_classes"]), int(config.get("model_seed", 0)))
     load_checkpoint(path, model)
     return model, config
+
+
+def check_load_model(path: Path | str | None, model_name: str, model_options: dict[str, Any], registry: "Registry") -> None:
+    """Refuse, before any data is loaded, a ``--load-model`` checkpoint the model cannot take.
+
+    The model is built from the options the user gave, with the ``sample_shape`` and
+    ``nbr_classes`` the checkpoint was trained on, and given the checkpoint's tensors: another
+    ``--layers`` or another model is one line now rather than after the dataset is loaded. (A
+    dataset of another shape is still found after loading, when the model is built from the data.)
+
+    Raises:
+        NnplugError: the file is not a checkpoint, holds another model, or tensors that do not fit.
+    """
+    if path is None:
+        return
+    config = read_checkpoint_config(path)
+    model = registry.create("model", model_name, model_options)
+    model.build(tuple(config["sample_shape"]), int(config["nbr_classes"]), int(config.get("model_seed", 0)))
+    load_checkpoint(path, model)

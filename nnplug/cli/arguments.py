@@ -232,6 +232,10 @@ def _experiment(
             if spec.required and spec.name not in plugin_options[kind]:
                 raise NnplugError(f"{info.name} needs {spec.flag} ({spec.type.metavar})")
     check_tracked_parameters(options, registry, plugin_options["model"])
+    if options.load_model is not None:
+        from nnplug.checkpoints.rebuild import check_load_model
+
+        check_load_model(options.load_model, options.model, plugin_options["model"], registry)
     return Experiment(options, plugin_options, index)
 
 

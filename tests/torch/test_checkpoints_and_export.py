@@ -206,3 +206,11 @@ def test_save_best_false_writes_no_best_on_dev_checkpoint(train, tmp_path):
     assert not (tmp_path / "checkpoints").exists()
     train(["--model=NLayers", "--layers=7", "--nbr-epochs=2", "--exp-id=kept"], observers=[CheckpointSaver(tmp_path)])
     assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["kept-repeat0-best.safetensors"]
+
+
+@pytest.mark.parametrize("name", ["NLayers", "NLayersTorch"])
+def test_a_checkpoint_the_model_options_cannot_take_is_refused_before_loading_data(registry, saved, name):
+    from nnplug.cli.arguments import parse_command
+
+    with pytest.raises(NnplugError, match=r"checkpoint tensor \S+ has shape .* the model expects"):
+        parse_command(["--data-loader=Blobs", *MODELS[name], "--layers=5", f"--load-model={saved[name][0]}"], registry)
