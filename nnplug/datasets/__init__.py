@@ -7,7 +7,8 @@ Each module holds one small layer, used in this order (see ``RUBY_REFERENCE.md``
    ``--filter-dataset``;
 2. :mod:`~nnplug.datasets.sample_cache` preprocesses every sample once (both cores) through a
    backend's :class:`~nnplug.datasets.image_transforms.ImageTransforms`, following
-   :class:`~nnplug.datasets.preprocessing.Preprocessing`, and keeps the results in memory;
+   :class:`~nnplug.datasets.preprocessing.Preprocessing`, and keeps the results in memory and, through
+   :mod:`~nnplug.datasets.disk_cache`, on disk for the next run;
 3. :mod:`~nnplug.datasets.partitioner` splits per class (seeded); :mod:`~nnplug.datasets.clone`
    repeats training samples; :class:`~nnplug.datasets.augmentation.Augmentation` rotates and adds
    noise to training samples every epoch;

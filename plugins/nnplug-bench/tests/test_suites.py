@@ -75,7 +75,11 @@ def test_loaders_quick():
     assert_measured(result)
     pillow = next(c for c in result.cases if c.case.name == "Pillow loop")
     assert pillow.status == OK and pillow.median("cached_epoch_seconds") is not None
-    assert any(c.case.name == "NumpyVips" and c.status == OK for c in result.cases)
+    assert any(c.case.name == "Vips" and c.status == OK for c in result.cases)
+    groups = {c.case.group for c in result.cases if c.status == OK}
+    assert groups == {"numbers 28×28", "numbers 28×28 vs libvips' floor", "photos 640×480 → 224×224", "numbers 5,000, data preparation"}
+    second = next(c for c in result.cases if c.case.name == "second run (disk cache filled)")
+    assert second.ratio("images_per_second").median > 1
 
 
 @pytest.mark.slow
