@@ -108,9 +108,9 @@ class DiskCache:
             index = header["samples"]
             if not isinstance(index, dict) or any(isinstance(row, int) and not 0 <= row < len(pixels) for row in index.values()):
                 raise ValueError("its index does not match its pixels")
-        except FileNotFoundError:
-            return None
-        except PermissionError as err:
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # no entry (or no folder: writing it says why)
+        except (PermissionError, IsADirectoryError) as err:
             LOG.warning("cannot read the sample cache entry %s (%s): decoding the images", path, err.strerror)
             return None
         except Exception as err:  # a truncated or corrupt file: zip, npy and JSON errors alike

@@ -100,7 +100,8 @@ def test_a_folder_that_cannot_be_written_is_a_warning_and_a_run_without_cache(ti
     blocker.write_text("not a folder")
     with caplog.at_level(logging.WARNING, logger="nnplug.datasets"):
         data = loader(tiny_datasets, blocker / "cache")
-    assert "is not writable" in caplog.text and "running without the cache" in caplog.text
+    assert "is not writable" in caplog.text and "running without the cache" in caplog.text and "damaged" not in caplog.text
+    assert len([r for r in caplog.records if "cache" in r.getMessage()]) == 1
     assert data.cache.decoded == 30 and data.size("training") == 21
 
 
