@@ -75,7 +75,7 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
     0-100% axis for accuracies, a free axis for unbounded metrics (R² can be negative).
     """
     figure.clear()
-    cost_axes, accuracy_axes = figure.subplots(1, 2)
+    cost_axes, metric_axes = figure.subplots(1, 2)
     scale = common_scale(experiments)
     factor = 100.0 if scale.percent else 1.0
     any_band = any_stop = False
@@ -88,7 +88,7 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
             continue
         many = len(repeats) > 1
         any_band |= many
-        for axes, prefix in ((cost_axes, "cost"), (accuracy_axes, "metric")):
+        for axes, prefix in ((cost_axes, "cost"), (metric_axes, "metric")):
             for partition, style in (("training", "-"), ("dev", "--")):
                 epochs, mean, low, high = per_epoch(repeats, f"{partition}_{prefix}")
                 if len(epochs) == 0:
@@ -126,13 +126,13 @@ def draw_curves(figure: Figure, experiments: Sequence[ExperimentResult], title: 
     if threshold is not None:
         cost_axes.set_yscale("symlog", linthresh=threshold)
         cost_axes.set_ylabel("cost (incl. weight decay, log scale)")
-    accuracy_axes.set_title(f"{scale.name[:1].upper()}{scale.name[1:]} per epoch")
-    accuracy_axes.set_ylabel(scale.name + ("" if scale.higher_is_better else " (lower is better)"))
+    metric_axes.set_title(f"{scale.name[:1].upper()}{scale.name[1:]} per epoch")
+    metric_axes.set_ylabel(scale.name + ("" if scale.higher_is_better else " (lower is better)"))
     if scale.percent:
-        accuracy_axes.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        metric_axes.yaxis.set_major_formatter(PercentFormatter(decimals=0))
         if scale.low == 0.0 and scale.high == 1.0:
-            accuracy_axes.set_ylim(-2, 102)
-    for axes in (cost_axes, accuracy_axes):
+            metric_axes.set_ylim(-2, 102)
+    for axes in (cost_axes, metric_axes):
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         if 0 < longest <= 25:
