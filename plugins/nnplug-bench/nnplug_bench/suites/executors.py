@@ -1,0 +1,348 @@
+"""``executors``: one study run by each executor, side by side; and what a trial costs on Ray.
+
+Study group: 8 trials (NLayers 100 on the shipped numbers through the Vips loader, 28x28 grey,
+10 epochs, 8 repeats with derived model seeds), run exactly as ``bin/train`` runs it, by
+``sequential`` (the baseline), ``processes --jobs=2`` and ``ray`` (two 1-CPU trials at a time on a
+local Ray instance started once in ``prepare``: its start-up is reported apart). Each run's
+metrics are compared with the latest sequential run's (``identical``: 1 when every figure of
+every epoch matches bit for bit). ``peak_pss_mb`` sums the proportional set size of the driver
+and its trial workers (Ray's own daemons apart), sampled every 0.2 s: pages shared by workers
+(the decoded dataset, forked or in Ray's object store) count once.
+
+Overhead group: one 1-epoch colors trial in this process (baseline) and as a Ray task through
+the executor; secondary metrics split the Ray overhead: ``schedule_ms`` (an empty task's round
+trip), ``data_ms`` (a task receiving the decoded loader from the object store, minus the empty
+one), ``events_ms`` (the trial's events through the Ray queue) and ``put_ms`` (putting the loader
+in the object store), ``queue_ms`` (starting the events queue's actor, once per run).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from nnplug_bench.suite import Case, Metric, Suite, Target
+
+STUDY = "8 trials: NLayers 100 on numbers, 10 epochs"
+OVERHEAD = "one 1-epoch colors trial"
+SEQUENTIAL, PROCESSES, RAY = "sequential", "processes --jobs=2", "ray"
+IN_PROCESS, RAY_TASK = "in this process", "ray task"
+TRIALS, EPOCHS = 8, 10
+
+
+class ExecutorsSuite(Suite):
+    """Wall time of a study per executor, their metrics compared, peak memory, dataset pages in workers; Ray's cost per trial."""
+
+    name = "executors"
+    description = "a study of 8 trials run sequentially, by local processes and by Ray; Ray's per-trial overhead"
+    primary = Metric("seconds", "s")
+    secondary = (
+        Metric("identical", "bool", higher_is_better=True),
+        Metric("peak_pss_mb", "MB"),
+        Metric("schedule_ms", "ms"),
+        Metric("data_ms", "ms"),
+        Metric("events_ms", "ms"),
+        Metric("put_ms", "ms"),
+        Metric("queue_ms", "ms"),
+        Metric("worker_dataset_shared_mb", "MB"),
+        Metric("worker_dataset_private_mb", "MB"),
+    )
+    targets = (
+        Target(PROCESSES, 1 / 1.7, group=STUDY),  # ≥ 1.7x faster: time ratio ≤ 0.59
+        Target(RAY, 1 / 1.7, group=STUDY),
+    )
+    plot_title = "Study wall time per executor (median, min–max)"
+
+    def __init__(self, quick: bool = False) -> None:
+        super().__init__(quick)
+        self.trials = 2 if quick else TRIALS
+        self.epochs = 1 if quick else EPOCHS
+        self.runs = Path(tempfile.mkdtemp(prefix="nnplug-bench-executors-"))
+        self.reference: list[Any] | None = None
+        self.ray_start_seconds = float("nan")
+        self.dataset_mb = float("nan")
+
+    def missing(self) -> str | None:
+        """The numbers and colors datasets and the Vips loader."""
+        from nnplug_bench.paths import repository
+
+        for dataset in ("numbers", "colors"):
+            if not (repository() / "datasets" / dataset).is_dir():
+                return f"the {dataset} dataset is missing (datasets/{dataset})"
+        return None
+
+    def cases(self) -> list[Case]:
+        """The study by each executor; the overhead pair."""
+        return [
+            Case(STUDY, SEQUENTIAL, baseline=True),
+            Case(STUDY, PROCESSES),
+            Case(STUDY, RAY),
+            Case(OVERHEAD, IN_PROCESS, baseline=True),
+            Case(OVERHEAD, RAY_TASK),
+        ]
+
+    def unavailable(self, case: Case) -> str | None:
+        """Ray cases need nnplug-ray."""
+        if case.name in (RAY, RAY_TASK):
+            try:
+                import nnplug_ray.executor  # noqa: F401
+            except ImportError as err:
+                return f"nnplug-ray is not installed: {err}"
+        return None
+
+    def prepare(self) -> None:
+        """Start a local Ray instance once (its start-up time is a note, not part of each study)."""
+        try:
+            import ray
+        except ImportError:
+            return
+        start = time.perf_counter()
+        if not ray.is_initialized():
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False, object_store_memory=200 * 2**20)
+        self.ray_start_seconds = time.perf_counter() - start
+
+    def cleanup(self) -> None:
+        """Stop Ray, remove the runs."""
+        try:
+            import ray
+
+            ray.shutdown()
+        except ImportError:
+            pass
+        shutil.rmtree(self.runs, ignore_errors=True)
+
+    # the study ------------------------------------------------------------------------------
+    def _arguments(self, case: Case) -> list[str]:
+        from nnplug_bench.paths import repository
+
+        data = repository() / "datasets"
+        if case.group == OVERHEAD:
+            common = [f"--datasets-path={data}", "--dataset=colors", "--model=NLayers", "--layers=100", "--nbr-epochs=1", "--resize=28,28"]
+        else:
+            common = [f"--datasets-path={data}", "--dataset=numbers", "--grayscale", "--resize=28,28", "--model=NLayers", "--layers=100",
+                      f"--nbr-epochs={self.epochs}", f"--training-times={self.trials}"]
+        if self.quick and case.group == STUDY:
+            common.append("--filter-dataset=0-299")
+        executor = {SEQUENTIAL: [], IN_PROCESS: [], PROCESSES: ["--executor=processes", "--jobs=2"], RAY: ["--executor=ray"], RAY_TASK: ["--executor=ray"]}
+        return [f"--runs-dir={self.runs}", "--gradient-checks=off", *common, *executor[case.name]]
+
+    def measure(self, case: Case) -> dict[str, float]:
+        """Run the case's command as ``bin/train`` would; time it, sample memory, compare metrics."""
+        from nnplug.cli.arguments import parse_command
+        from nnplug.registry import Registry
+        from nnplug.session import TrainingSession
+
+        registry = Registry()
+        command = parse_command(self._arguments(case), registry)
+        sampler = TreeMemory()
+        with open(os.devnull, "w", encoding="utf-8") as quiet, contextlib.redirect_stdout(quiet):  # the epoch lines
+            session = TrainingSession(registry, command, argv=[], show_progress=False, draw_plots=False)
+            start = time.perf_counter()
+            with sampler:
+                session.run()
+            seconds = time.perf_counter() - start
+        figures: dict[str, float] = {"seconds": seconds, "peak_pss_mb": sampler.peak_mb}
+        metrics = _metrics(session.run_dir)
+        if case.group == STUDY:
+            if case.name == SEQUENTIAL:
+                self.reference = metrics
+                self.dataset_mb = _dataset_mb(session)
+            figures["identical"] = float(metrics == self.reference) if self.reference is not None else float("nan")
+        if case.name == RAY_TASK:
+            figures.update(ray_overhead(registry, command))
+        if case.name in (PROCESSES, RAY):
+            figures.update(worker_dataset_pages(registry, command, case.name))
+        shutil.rmtree(session.run_dir, ignore_errors=True)
+        return figures
+
+    def notes(self) -> list[str]:
+        """What was measured, Ray's start-up, the dataset's size."""
+        return [
+            f"study: {self.trials} trials x {self.epochs} epochs of NLayers 100 on numbers (Vips loader, 28x28 grey); "
+            "processes: 2 workers of 1 thread; ray: 1 CPU per trial on a local 2-CPU Ray instance started once "
+            f"(start-up {self.ray_start_seconds:.1f} s, not in the study times)",
+            f"decoded numbers dataset: {self.dataset_mb:.1f} MB (float32) held once by the driver; workers share its pages",
+            "peak_pss_mb: driver + trial workers (Ray's GCS, raylet and agents not counted)",
+        ]
+
+
+def _metrics(run_dir: Path) -> list[Any]:
+    document = json.loads((Path(run_dir) / "run.json").read_text())
+    return [
+        [(m["training_cost"], m["training_metric"], m["dev_cost"], m["dev_metric"]) for m in repeat["epochs"]]
+        + [repeat["final_dev_cost"], repeat["final_dev_metric"], repeat["test_metric"]]
+        for experiment in document["experiments"]
+        for repeat in experiment["repeats"]
+    ]
+
+
+def _dataset_mb(session: Any) -> float:
+    """Size of the decoded samples the sequential run's loader held (the Vips loader's cache)."""
+    from nnplug.registry import Registry
+
+    experiment = session.command.experiments[0]
+    loader = Registry().create("data_loader", experiment.plugin_name("data_loader"), experiment.plugin_options["data_loader"])
+    loader.load(0)
+    cache = getattr(loader, "cache", None)
+    pixels = getattr(cache, "pixels", None)
+    return float(pixels.nbytes) / 2**20 if pixels is not None else float("nan")
+
+
+class TreeMemory:
+    """Samples the summed PSS of this process and its trial workers (Ray daemons excluded) while active."""
+
+    DAEMONS = ("gcs_server", "raylet", "dashboard", "log_monitor", "runtime_env", "ray_client_server", "monitor.py")
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    line = " ".join(process.cmdline())
+                    if any(daemon in line for daemon in self.DAEMONS) or "ray::IDLE" in line:
+                        continue
+                    total += process.memory_full_info().pss
+                except (psutil.Error, OSError):
+                    continue
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+            self._stop.wait(self.interval)
+
+
+def dataset_pages(array: Any) -> dict[str, float]:
+    """Resident MB of the memory mappings holding ``array``'s buffer in this process, shared and private (Linux smaps).
+
+    A worker that reads a dataset it shares has it in shared pages; one holding its own copy, in private pages.
+    """
+    start = int(array.__array_interface__["data"][0])
+    end = start + array.nbytes
+    shared = private = 0
+    inside = False
+    with open("/proc/self/smaps", encoding="ascii") as smaps:
+        for line in smaps:
+            first = line.split()[0]
+            if not first.endswith(":"):  # a mapping's header; the kernel may split one allocation in several
+                low, high = (int(bound, 16) for bound in first.split("-"))
+                inside = low < end and high > start
+            elif inside and first in ("Shared_Clean:", "Shared_Dirty:"):
+                shared += int(line.split()[1])
+            elif inside and first in ("Private_Clean:", "Private_Dirty:"):
+                private += int(line.split()[1])
+    return {"worker_dataset_shared_mb": shared / 1024, "worker_dataset_private_mb": private / 1024}
+
+
+def _epoch_of_data(loader: Any) -> dict[str, float]:
+    """What a trial does with the shared loader (partition, one epoch of minibatches, dev), then where its pixels live."""
+    loader.load(1)
+    for partition in ("training", "dev"):
+        for _ in loader.minibatches(partition, 1):
+            pass
+    return dataset_pages(loader.cache.pixels)
+
+
+def worker_dataset_pages(registry: Any, command: Any, executor: str) -> dict[str, float]:
+    """The decoded dataset's pages in a worker started as the executor starts them (forked; a Ray task)."""
+    from nnplug.study import Study
+
+    study = Study(registry, command.experiments, [], None)
+    loader = study.datasets()[0]
+    if executor == RAY:
+        import ray
+
+        return ray.get(ray.remote(_epoch_of_data).options(num_cpus=1).remote(ray.put(loader)))
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_report_pages, args=(loader, writer))
+    child.start()
+    writer.close()
+    figures = reader.recv()
+    child.join()
+    return figures
+
+
+def _report_pages(loader: Any, connection: Any) -> None:
+    connection.send(_epoch_of_data(loader))
+    connection.close()
+
+
+def ray_overhead(registry: Any, command: Any) -> dict[str, float]:
+    """Where a Ray trial's extra time goes: scheduling, data, events, put (each measured apart, in ms)."""
+    import ray
+    from ray.util.queue import Queue
+
+    from nnplug.study import Study
+
+    study = Study(registry, command.experiments, [], None)
+    study.datasets()
+    loader = study.loaders[0]
+    start = time.perf_counter()
+    reference = ray.put(loader)
+    put_ms = 1000 * (time.perf_counter() - start)
+
+    empty = ray.remote(_empty).options(num_cpus=1)
+    touch = ray.remote(_touch).options(num_cpus=1)
+    ray.get(empty.remote())  # a warm worker, as trials find after the first
+    schedule = _median_ms(lambda: ray.get(empty.remote()))
+    data = _median_ms(lambda: ray.get(touch.remote(reference)))
+    start = time.perf_counter()
+    queue = Queue(actor_options={"num_cpus": 0})
+    queue.qsize()
+    queue_ms = 1000 * (time.perf_counter() - start)
+    sender = ray.remote(_send).options(num_cpus=1)
+    events = 4 + 3  # repeat and epoch events of a 1-epoch trial, the end
+    with_events = _median_ms(lambda: ray.get(sender.remote(queue, events)))
+    queue.get_nowait_batch(queue.qsize()) if queue.qsize() else None
+    ray.kill(queue.actor)
+    return {
+        "schedule_ms": schedule, "data_ms": max(0.0, data - schedule), "events_ms": max(0.0, with_events - schedule), "put_ms": put_ms,
+        "queue_ms": queue_ms,
+    }
+
+
+def _median_ms(call: Any, times: int = 5) -> float:
+    values = []
+    for _ in range(times):
+        start = time.perf_counter()
+        call()
+        values.append(1000 * (time.perf_counter() - start))
+    return sorted(values)[len(values) // 2]
+
+
+def _empty() -> int:
+    return os.getpid()
+
+
+def _touch(loader: Any) -> int:
+    return len(loader.labels)
+
+
+def _send(queue: Any, events: int) -> int:
+    for number in range(events):
+        queue.put(((0, 0), "probe", number))
+    return events
