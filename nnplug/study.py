@@ -23,7 +23,8 @@ from nnplug.experiment import Experiment
 from nnplug.registry import Registry
 from nnplug.results import EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.trainer import RepeatContext, Trainer, TrainingObserver
-from nnplug.trials import Trial, plan_trials
+from nnplug.timing import NO_CLOCK, PhaseClock
+from nnplug.trials import Trial, one_line, plan_trials
 
 LOG = logging.getLogger("nnplug.study")
 
@@ -41,7 +42,8 @@ def check_parallel(experiments: list[Experiment], display_graphs: bool, executor
     if display_graphs:
         asked.append("--display-graphs")
     if asked:
-        raise NnplugError(f"{', '.join(sorted(set(asked)))} need the model in this process: use --executor=sequential (not {executor})")
+        flags = sorted(set(asked))
+        raise NnplugError(f"{', '.join(flags)} {'needs' if len(flags) == 1 else 'need'} the model in this process: use --executor=sequential (not {executor})")
 
 
 def _dataset_key(experiment: Experiment) -> str:
@@ -80,11 +82,36 @@ class Study:
 
     # the in-process loop --------------------------------------------------------------------
     def run_in_process(self) -> None:
-        """Train every experiment in this process with every observer (the sequential loop)."""
-        trainer = Trainer(self.registry, self.observers)
+        """Train every trial here, one after the other, with every observer (the sequential loop).
+
+        A trial that raises is recorded failed (its one-line reason in its result) and the next one
+        goes on, as with other executors; bad input found before any epoch was trained (a
+        plugin refusing its options) and disk errors still stop the command.
+        """
+        current = _CurrentRepeat()
+        trainer = Trainer(self.registry, [current, *self.observers])
         self._in_process = []
         for experiment in self.experiments:
-            self._in_process.append(trainer.run_experiment(experiment))
+            loader = self.registry.create("data_loader", experiment.plugin_name("data_loader"), experiment.plugin_options["data_loader"])
+            result, task = trainer.experiment_result(experiment, loader)
+            self._in_process.append(result)
+            self._notify("experiment_started", experiment, result)
+            clock = PhaseClock() if experiment.options.profiling else NO_CLOCK
+            for trial in (t for t in self.trials if t.experiment is experiment):
+                current.result = None
+                try:
+                    repeat = trainer.run_repeat(experiment, loader, trial.repeat, clock, task)
+                except (KeyboardInterrupt, OSError):
+                    raise
+                except Exception as err:
+                    if isinstance(err, NnplugError) and not any(r.epochs for e in self._in_process for r in e.repeats) and not (current.result and current.result.epochs):
+                        raise  # bad input before anything was trained: one line, no run kept
+                    repeat = current.result or RepeatResult(trial.repeat, trial.model_seed, trial.dataset_seed)
+                    repeat.error = one_line(err)
+                    self.failures[trial.key] = repeat.error
+                    LOG.warning("trial %s failed: %s", trial.name, repeat.error)
+                result.repeats.append(repeat)
+            self._notify("experiment_finished", result)
 
     # the driver of remote trials ------------------------------------------------------------
     def datasets(self) -> list[DataLoader]:
@@ -162,7 +189,10 @@ class Study:
     def interrupt(self, trials: list[Trial]) -> None:
         """Mark ``trials`` (still running when the run was stopped) interrupted, keeping their finished epochs."""
         for trial in trials:
-            self.trial_ended(trial, interrupted=True)
+            try:
+                self.trial_ended(trial, interrupted=True)
+            except BaseException as err:  # stopping already: the other trials must still be marked
+                LOG.debug("trial %s: not marked interrupted: %r", trial.name, err)
 
     def finish(self) -> None:
         """Close the experiments whose trials did not all end (the run was stopped)."""
@@ -206,6 +236,15 @@ class Study:
     def _notify(self, event: str, *args: Any) -> None:
         for observer in self.observers:
             getattr(observer, event)(*args)
+
+
+class _CurrentRepeat(TrainingObserver):
+    """Keeps the running repeat's result, for a trial that raises in this process."""
+
+    result: RepeatResult | None = None
+
+    def repeat_started(self, context: RepeatContext) -> None:
+        self.result = context.result
 
 
 class TrialProgress(TrainingObserver):

@@ -137,16 +137,25 @@ class Processes(Executor):
         deadline = time.monotonic() + GRACE_SECONDS
         for worker in workers:
             while worker.process.is_alive() and time.monotonic() < deadline:
-                if not self._drain(study, worker, block=False):
+                if not self._drain_safely(study, worker):
                     break
                 time.sleep(0.02)
             worker.process.join(max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-            self._drain(study, worker, block=False)
+            while self._drain_safely(study, worker):  # what it sent before it ended
+                pass
             worker.connection.close()
         study.interrupt([w.trial for w in workers if not w.ended])
+
+    def _drain_safely(self, study: Study, worker: _Worker) -> bool:
+        """:meth:`_drain` while stopping: an observer failing on an event (or a second Ctrl-C) does not stop the clean-up."""
+        try:
+            return self._drain(study, worker, block=False)
+        except BaseException as err:  # the run is being stopped already; the event is lost, the next ones are not
+            LOG.debug("trial %s: event not recorded while stopping: %r", worker.trial.name, err)
+            return not worker.connection.closed
 
 
 def _exit_reason(code: int | None) -> str:

@@ -53,5 +53,6 @@ def test_interrupting_keeps_finished_epochs_marks_the_run_and_leaves_no_worker(t
     assert document["status"] == "interrupted"
     repeats = document["experiments"][0]["repeats"]
     assert sum(len(r["epochs"]) for r in repeats) >= 1
-    assert all(r["interrupted"] for r in repeats)
+    assert repeats[0]["interrupted"]  # the one hanging at its third step
+    assert all(r["interrupted"] or len(r["epochs"]) == 50 for r in repeats), [(r["repeat"], r["interrupted"], len(r["epochs"]), r["error"]) for r in repeats]
     assert psutil.Process().children(recursive=True) == []

@@ -73,11 +73,17 @@ class Ray(Executor):
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": False}
         if not address:
             options["num_cpus"] = available_cores()
+        ray_log = logging.getLogger("ray")
+        level = ray_log.level
+        if not LOG.isEnabledFor(logging.DEBUG):  # Ray's start-up notices are not the user's business unless --debug
+            ray_log.setLevel(logging.ERROR)
         try:
             ray.init(address=address or None, **options)
         except (ConnectionError, RuntimeError, ValueError) as err:
             where = f"at {address}" if address else "(local instance)"
             raise NnplugError(f"cannot start or reach the Ray cluster {where}: {' '.join(str(err).split())[:300]}") from None
+        finally:
+            ray_log.setLevel(level)
         self._started = True
 
     def _check_resources(self, ray: Any) -> None:
@@ -136,10 +142,12 @@ class Ray(Executor):
             _, pending = ray.wait(pending, num_returns=len(pending), timeout=POLL_SECONDS)
         for ref in pending:
             ray.cancel(ref, force=True)
-        try:
-            _relay(queue, study, trials)
-        except Exception as err:  # the queue's actor may be gone with a lost node
-            LOG.debug("last events lost: %s", err)
+        for _ in range(50):  # the events sent before the end; an observer failing on one loses only that one
+            try:
+                _relay(queue, study, trials)
+                break
+            except BaseException as err:  # also: the queue's actor may be gone with a lost node
+                LOG.debug("event not recorded while stopping: %r", err)
         study.interrupt(list(tasks.values()))
 
 
