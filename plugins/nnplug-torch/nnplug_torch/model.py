@@ -21,14 +21,19 @@ from nnplug_torch.tensors import as_tensor, resolve_device, torch_dtype
 #: Name given to the final softmax in observer calls and layer lists.
 SOFTMAX_LAYER = "softmax"
 
+#: --output values: the function applied to the network's raw scores (None: linear, none).
+OUTPUTS = {"softmax": lambda scores: torch.softmax(scores, dim=1), "sigmoid": torch.sigmoid, "linear": None}
+
 
 class TorchModel(Model):
-    """A model whose ``network`` is a torch module returning logits; outputs are probabilities.
+    """A model whose ``network`` is a torch module returning logits; outputs follow :attr:`output`.
 
-    Subclasses build ``network`` in :meth:`build` and hand it to :meth:`attach`. Forward passes
-    return class probabilities (a softmax of the logits, like the numpy engine's models) with
-    the logits attached as ``output.nnplug_logits``, so torch losses compute the cost from the
-    logits (numerically safe) while everything else sees probabilities.
+    Subclasses build ``network`` in :meth:`build` and hand it to :meth:`attach`. With the default
+    ``output = "softmax"``, forward passes return class probabilities (a softmax of the logits,
+    like the numpy engine's models) with the logits attached as ``output.nnplug_logits``, so torch
+    losses compute the cost from the logits (numerically safe) while everything else sees
+    probabilities; ``"sigmoid"`` returns the sigmoid of the scores, ``"linear"`` the scores
+    themselves (regression).
 
     Backward is autograd's; parameters are :class:`TorchParameter` views named as in the
     module's ``state_dict``; layer observers are torch hooks installed only while observers are
@@ -40,6 +45,8 @@ class TorchModel(Model):
     """
 
     engine: ClassVar[str] = "torch"
+    #: the last activation: softmax, sigmoid or linear (checked against the task and loss before training).
+    output: str = "softmax"
 
     def __init__(self, dtype: str = "float64", device: str = "cpu") -> None:
         super().__init__()
@@ -91,16 +98,20 @@ class TorchModel(Model):
             return network(inputs)
 
     def forward(self, x: Any, training: bool = False) -> torch.Tensor:
-        """Class probabilities for ``x``; the logits ride along as ``nnplug_logits``."""
+        """The outputs for ``x`` (class probabilities by default); the logits ride along as ``nnplug_logits``."""
         logits = self.logits(x, training)
+        activation = OUTPUTS[self.output]
+        if activation is None:
+            return logits
         if self.layer_observers:
             for observer in self.layer_observers:
-                observer.before_forward(SOFTMAX_LAYER)
-        probabilities = torch.softmax(logits, dim=1)
+                observer.before_forward(self.output)
+        probabilities = activation(logits)
         if self.layer_observers:
             for observer in self.layer_observers:
-                observer.after_forward(SOFTMAX_LAYER, probabilities)
-        probabilities.nnplug_logits = logits  # type: ignore[attr-defined]
+                observer.after_forward(self.output, probabilities)
+        if self.output == "softmax":
+            probabilities.nnplug_logits = logits  # type: ignore[attr-defined]
         return probabilities
 
     def backward(self, loss: Any, output: Any, target: Any, cost: Any) -> None:
@@ -160,17 +171,6 @@ class TorchModel(Model):
                 for name, buffer in network.named_buffers():
                     buffer.copy_(saved[name])
 
-    # observers ------------------------------------------------------------------------
-    def leaf_modules(self) -> list[tuple[str, nn.Module]]:
-        """The network's modules without children, in registration (forward) order."""
-        return [(name, module) for name, module in self._network().named_modules() if name and not any(module.children())]
-
-    def layer_names(self) -> list[str]:
-        """Names given to observers, in forward order."""
-        return [name for name, _ in self.leaf_modules()] + [SOFTMAX_LAYER]
-
-    def add_layer_observer(self, observer: LayerObserver) -> None:
-        """Observe every module's passes (installs the torch hooks with the first observer)."""
     @contextlib.contextmanager
     def replaying(self) -> Iterator[None]:
         """:meth:`frozen` with autograd on, so a replayed training step can run backward too."""
@@ -178,6 +178,17 @@ class TorchModel(Model):
             self._frozen = False  # frozen passes skip the autograd graph; a replayed step needs it
             yield
 
+    # observers ------------------------------------------------------------------------
+    def leaf_modules(self) -> list[tuple[str, nn.Module]]:
+        """The network's modules without children, in registration (forward) order."""
+        return [(name, module) for name, module in self._network().named_modules() if name and not any(module.children())]
+
+    def layer_names(self) -> list[str]:
+        """Names given to observers, in forward order."""
+        return [name for name, _ in self.leaf_modules()] + ([self.output] if OUTPUTS[self.output] is not None else [])
+
+    def add_layer_observer(self, observer: LayerObserver) -> None:
+        """Observe every module's passes (installs the torch hooks with the first observer)."""
         super().add_layer_observer(observer)
         if self._hooks is None:
             self._hooks = LayerHooks(self.leaf_modules(), self.layer_observers)
@@ -193,7 +204,7 @@ class TorchModel(Model):
     def export_onnx(self, path: Path, sample_shape: tuple[int, ...], dtype: str = "float32", opset: int = 17) -> None:
         """Write the model (evaluation mode, probabilities out, batch size free) as ONNX to ``path``."""
         network = copy.deepcopy(self._network()).to(device="cpu", dtype=torch_dtype(dtype)).eval()
-        exported = _Probabilities(network).eval()
+        exported = _Output(network, self.output).eval()
         dummy = torch.zeros((2, *sample_shape), dtype=torch_dtype(dtype))
         path = Path(path)
         handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
@@ -209,12 +220,15 @@ class TorchModel(Model):
                 os.unlink(temporary)
 
 
-class _Probabilities(nn.Module):
-    """The network followed by the softmax the model applies, for export."""
+class _Output(nn.Module):
+    """The network followed by the output activation the model applies, for export."""
 
-    def __init__(self, network: nn.Module) -> None:
+    def __init__(self, network: nn.Module, output: str = "softmax") -> None:
         super().__init__()
         self.network = network
+        self.output = output
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.network(x), dim=1)
+        activation = OUTPUTS[self.output]
+        scores = self.network(x)
+        return scores if activation is None else activation(scores)

@@ -1,14 +1,15 @@
 """NLayersTorch: the NLayers architecture computed by torch."""
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 from torch import nn
 
-from nnplug import NnplugError
+from nnplug import check_perceptron_options
 from nnplug_torch.dropout import SeededDropout
 from nnplug_torch.initializers import INITIALIZERS, dense_weights
 from nnplug_torch.model import TorchModel
@@ -20,12 +21,15 @@ class NLayersTorch(TorchModel):
     The same network and options as the numpy NLayers: for each size in ``layers``, block ``i``
     is ``l{i}_linear`` → ``l{i}_dropout`` (when ``--dropout-rate`` > 0) → ``l{i}_batch_norm`` →
     ``l{i}_leaky_relu``; the last
-    block (``i = len(layers)``) maps to the classes and ends with the model's softmax instead of
-    a leaky ReLU. Parameters are named as in the module (``l0_linear.weight`` of shape
+    block (``i = len(layers)``) maps to the outputs and ends with the model's output activation
+    (``--output``: softmax, sigmoid or linear) instead of a leaky ReLU. Parameters are named as in the module (``l0_linear.weight`` of shape
     (units, inputs), the transpose of NLayers' ``L0_Dense_W``). Initial weights are drawn like
     the numpy engine's (same seed, same values); dropout masks come from the model's torch
     generator. Samples are flattened to one row each.
     """
+
+    #: a generic function approximator: every task, its --output checked against the task before training.
+    tasks: ClassVar[tuple[str, ...]] = ("any",)
 
     def __init__(
         self,
@@ -38,6 +42,7 @@ class NLayersTorch(TorchModel):
         initializer: Literal["GlorotUniform", "GlorotNormal", "Kaiming", "Rand", "Zero", "One"] = "GlorotUniform",
         dtype: Literal["float64", "float32"] = "float64",
         device: Literal["cpu", "cuda", "auto"] = "cpu",
+        output: Literal["softmax", "sigmoid", "linear"] = "softmax",
     ) -> None:
         """
         Args:
@@ -50,25 +55,24 @@ class NLayersTorch(TorchModel):
             initializer: initial values of the dense weights (biases start at 0).
             dtype: float precision of parameters and computations.
             device: where torch computes: cpu, cuda or auto (cuda when available).
+            output: the last activation: softmax (classification), sigmoid (values in 0..1) or linear (regression).
         """
-        if any(int(units) != units or units <= 0 for units in layers):
-            raise NnplugError(f"--layers must be positive integers, got {','.join(str(u) for u in layers)}")
-        if not 0.0 <= dropout_rate < 1.0:
-            raise NnplugError(f"--dropout-rate must be in [0, 1), got {dropout_rate}")
-        if leaky_relu_slope < 0:
-            raise NnplugError(f"--leaky-relu-slope must be 0 or more, got {leaky_relu_slope}")
-        if not 0.0 <= batch_norm_momentum < 1.0:
-            raise NnplugError(f"--batch-norm-momentum must be in [0, 1), got {batch_norm_momentum}")
-        if initializer not in INITIALIZERS:
-            raise NnplugError(f"unknown initializer {initializer!r} (available: {', '.join(INITIALIZERS)})")
+        hidden = check_perceptron_options(layers, dropout_rate, leaky_relu_slope, batch_norm_momentum, initializer, INITIALIZERS, output)
         super().__init__(dtype, device)
-        self.hidden = [int(units) for units in layers]
+        self.hidden = hidden
         self.dropout_rate = float(dropout_rate)
         self.batch_norm = batch_norm
         self.bias = bias
         self.leaky_relu_slope = leaky_relu_slope
         self.batch_norm_momentum = batch_norm_momentum
         self.initializer = initializer
+        self.output = output
+
+    def parameter_names(self) -> list[str]:
+        """The parameter names :meth:`build` creates (they depend on the options only): a copy is built on one input feature."""
+        probe = copy.copy(self)
+        probe.build((1,), 2, 0)
+        return [param.name for param in probe.parameters()]
 
     def build(self, sample_shape: tuple[int, ...], nbr_classes: int, seed: int) -> None:
         """Create the blocks for flattened samples of ``sample_shape`` and ``nbr_classes`` outputs."""

@@ -1,21 +1,27 @@
-"""NLayers: hidden layers with dropout, batch normalization and leaky ReLU, then softmax."""
+"""NLayers: hidden layers with dropout, batch normalization and leaky ReLU, then softmax, sigmoid or linear output."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
-from nnplug.errors import NnplugError
+from nnplug import check_perceptron_options
 from nnplug_numpy.initializers import INITIALIZERS
-from nnplug_numpy.layers import BatchNormalization, Dense, Dropout, Layer, LeakyReLU, Softmax
+from nnplug_numpy.layers import BatchNormalization, Dense, Dropout, Layer, LeakyReLU, Sigmoid, Softmax
 from nnplug_numpy.models.numpy_model import NumpyModel
+
+
+#: --output values and the layer that ends the model (None: linear, no activation).
+OUTPUTS: dict[str, type[Layer] | None] = {"softmax": Softmax, "sigmoid": Sigmoid, "linear": None}
 
 
 class NLayers(NumpyModel):
     """Multi-layer perceptron (numpy): dense → dropout → batch norm → leaky ReLU per hidden layer.
 
     For each size in ``layers``: Dense(size) → Dropout → BatchNormalization → LeakyReLU; then
-    Dense(classes) → Dropout → BatchNormalization → Softmax. Without batch norm the
+    Dense(outputs) → Dropout → BatchNormalization → the output: Softmax (class probabilities, for
+    classification with CrossEntropy), Sigmoid (independent values in 0..1) or nothing (linear:
+    real values, for regression with MeanSquaredError). Without batch norm the
     BatchNormalization layers are left out; Dropout layers are always there (identity when the
     rate is 0) so names do not depend on the rate.
 
@@ -29,6 +35,9 @@ class NLayers(NumpyModel):
     ``running = momentum * running + (1 − momentum) * batch``.
     """
 
+    #: a generic function approximator: every task, its --output checked against the task before training.
+    tasks: ClassVar[tuple[str, ...]] = ("any",)
+
     def __init__(
         self,
         layers: list[int] = [100],
@@ -39,6 +48,7 @@ class NLayers(NumpyModel):
         batch_norm_momentum: float = 0.9,
         initializer: Literal["GlorotUniform", "GlorotNormal", "Kaiming", "Rand", "Zero", "One"] = "GlorotUniform",
         dtype: Literal["float64", "float32"] = "float64",
+        output: Literal["softmax", "sigmoid", "linear"] = "softmax",
     ) -> None:
         """
         Args:
@@ -50,25 +60,18 @@ class NLayers(NumpyModel):
             batch_norm_momentum: share of the batch-norm running statistics kept at each training minibatch, in [0, 1).
             initializer: initial values of the dense weights (biases start at 0).
             dtype: float precision of parameters and computations.
+            output: the last activation: softmax (classification), sigmoid (values in 0..1) or linear (regression).
         """
         super().__init__(dtype)
-        if any(int(units) != units or units <= 0 for units in layers):
-            raise NnplugError(f"--layers must be positive integers, got {','.join(str(u) for u in layers)}")
-        if not 0.0 <= dropout_rate < 1.0:
-            raise NnplugError(f"--dropout-rate must be in [0, 1), got {dropout_rate}")
-        if leaky_relu_slope < 0:
-            raise NnplugError(f"--leaky-relu-slope must be 0 or more, got {leaky_relu_slope}")
-        if not 0.0 <= batch_norm_momentum < 1.0:
-            raise NnplugError(f"--batch-norm-momentum must be in [0, 1), got {batch_norm_momentum}")
-        if initializer not in INITIALIZERS:
-            raise NnplugError(f"unknown initializer {initializer!r} (available: {', '.join(INITIALIZERS)})")
-        self.hidden = [int(units) for units in layers]
+        self.hidden = check_perceptron_options(layers, dropout_rate, leaky_relu_slope, batch_norm_momentum, initializer, INITIALIZERS, output)
         self.dropout_rate = float(dropout_rate)
         self.batch_norm = batch_norm
         self.bias = bias
         self.leaky_relu_slope = leaky_relu_slope
         self.batch_norm_momentum = batch_norm_momentum
         self.initializer = initializer
+        #: the last activation, checked against the task and the loss before training.
+        self.output = output
 
     def create_layers(self, nbr_classes: int, dropout_rng: np.random.Generator) -> list[Layer]:
         """The hidden blocks then the output block."""
@@ -79,6 +82,9 @@ class NLayers(NumpyModel):
             layers.append(Dropout(self.dropout_rate, dropout_rng))
             if self.batch_norm:
                 layers.append(BatchNormalization(self.batch_norm_momentum))
-            output_block = position == len(sizes) - 1
-            layers.append(Softmax() if output_block else LeakyReLU(self.leaky_relu_slope))
+            activation = OUTPUTS[self.output] if position == len(sizes) - 1 else LeakyReLU
+            if activation is LeakyReLU:
+                layers.append(LeakyReLU(self.leaky_relu_slope))
+            elif activation is not None:
+                layers.append(activation())
         return layers

@@ -1,7 +1,7 @@
 """OneLayer: dense + softmax, trained through the softmax/cross-entropy shortcut."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -21,6 +21,10 @@ class OneLayer(NumpyModel):
     others are refused. NLayers with ``--layers= --bias=true --batch-norm=false`` computes the
     same thing through the full softmax backward.
     """
+
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+    #: the last activation (checked against the task and the loss before training).
+    output: ClassVar[str] = "softmax"
 
     def __init__(
         self,
