@@ -26,8 +26,8 @@ LOG = logging.getLogger("nnplug.executors.ray")
 
 #: Seconds cancelled tasks get to report their last events before they are force-stopped.
 GRACE_SECONDS = 5.0
-#: How often the driver looks for finished tasks and new events (seconds).
-POLL_SECONDS = 0.05
+#: Longest the driver waits for an event before it looks for finished tasks (seconds).
+POLL_SECONDS = 0.25
 
 
 class Ray(Executor):
@@ -120,8 +120,10 @@ class Ray(Executor):
         trials = {trial.key: trial for trial in study.trials}
         try:
             while tasks:
-                done, _ = ray.wait(list(tasks), num_returns=len(tasks), timeout=POLL_SECONDS)
-                _relay(queue, study, trials)
+                _relay(queue, study, trials, wait=POLL_SECONDS)  # blocks until an event comes (or the poll period)
+                done, _ = ray.wait(list(tasks), num_returns=len(tasks), timeout=0)
+                if done:
+                    _relay(queue, study, trials)  # what the finished tasks sent last
                 for ref in done:
                     trial = tasks.pop(ref)
                     error, interrupted = _outcome(ray, ref)
@@ -161,8 +163,16 @@ def _check_reachable(address: str) -> None:
         raise NnplugError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
 
 
-def _relay(queue: Any, study: Study, trials: dict[tuple[int, int], Trial]) -> None:
-    """Hand every waiting event to the study."""
+def _relay(queue: Any, study: Study, trials: dict[tuple[int, int], Trial], wait: float = 0.0) -> None:
+    """Hand every waiting event to the study; with ``wait``, first wait that long at most for one."""
+    from ray.util.queue import Empty
+
+    if wait:
+        try:
+            key, event, data = queue.get(block=True, timeout=wait)
+        except Empty:
+            return
+        study.receive(trials[key], event, data)
     while True:
         waiting = queue.qsize()
         if not waiting:
