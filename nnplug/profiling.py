@@ -33,7 +33,7 @@ from typing import Any
 from nnplug.experiment import Experiment
 from nnplug.results import ExperimentResult
 from nnplug.files import safe_name, write_atomically, write_text
-from nnplug.timing import DATA, EPOCH, EVALUATION, GRADIENT_CHECKS, MINIBATCH, OPTIMIZER_STEP, PhaseClock
+from nnplug.timing import DATA, EPOCH, EVALUATION, GRADIENT_CHECKS, INSTABILITY_CHECKS, MINIBATCH, OPTIMIZER_STEP, PhaseClock
 from nnplug.trainer import RepeatContext, TrainingObserver
 
 #: layer timings are kept apart by what the pass was for.
@@ -69,7 +69,7 @@ class LayerTimer:
 
     def _purpose(self) -> str:
         active = self.clock.active
-        if GRADIENT_CHECKS in active:
+        if GRADIENT_CHECKS in active or INSTABILITY_CHECKS in active:  # a replay's passes are checks too
             return CHECKING
         if EVALUATION in active:
             return EVALUATING
@@ -151,6 +151,8 @@ def format_report(exp_id: str, clock: PhaseClock, layers: LayerTimer, repeats: i
     rows.append(line("Optimizer step", OPTIMIZER_STEP))
     if counts.get(GRADIENT_CHECKS):
         rows.append(line("Gradient checks", GRADIENT_CHECKS))
+    if counts.get(INSTABILITY_CHECKS):
+        rows.append(line("Instability checks", INSTABILITY_CHECKS))
     unmeasured = layers.unmeasured_gradient_steps()
     if not unmeasured:
         backward_title = "Backward pass, dCost/dInput (total times)"

@@ -31,7 +31,7 @@ from nnplug.registry import Registry
 from nnplug.results import EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.seeds import repeat_seeds
 from nnplug.task import Task, check_pairing, task_of
-from nnplug.timing import DATA, EPOCH, EVALUATION, GRADIENT_CHECKS, MINIBATCH, NO_CLOCK, OPTIMIZER_STEP, PhaseClock
+from nnplug.timing import DATA, EPOCH, EVALUATION, GRADIENT_CHECKS, INSTABILITY_CHECKS, MINIBATCH, NO_CLOCK, OPTIMIZER_STEP, PhaseClock
 
 LOG = logging.getLogger("nnplug.trainer")
 
@@ -290,7 +290,8 @@ class Trainer:
                         checker.check(model, loss, minibatch, epoch)
                 cost_value = context.engine.scalar(cost) + context.optimizer.penalty(model.parameters())
                 if instability.active:  # cost and gradients tested; the step replayed only when not finite
-                    instability.check_step(model, loss, minibatch.x, minibatch.y, cost_value)
+                    with clock.phase(INSTABILITY_CHECKS):
+                        instability.check_step(model, loss, minibatch.x, minibatch.y, cost_value)
                 with clock.phase(OPTIMIZER_STEP):
                     context.optimizer.step(epoch)
                 metric.update(as_numpy(context, output), as_numpy(context, minibatch.y))
@@ -302,7 +303,8 @@ class Trainer:
             count += size
             self._notify("minibatch_finished", context, epoch, minibatch, cost_value, running_metric)
         if instability.active:
-            instability.check_parameters(model)
+            with clock.phase(INSTABILITY_CHECKS):
+                instability.check_parameters(model)
         if debug:
             for param in model.parameters():
                 LOG.debug("[Exp %s] epoch %d parameter %s: value %s, gradient %s", context.experiment.exp_id, epoch, param.name, Summary(param.value, context.engine), Summary(param.grad, context.engine))

@@ -52,6 +52,8 @@ def test_checks_quick():
     assert 0 < gradient.median("share_at_default") < 100
     assert {(t.case, t.metric) for t in result.targets} >= {("gradient checks", "share_at_default"), ("instability checks", "epoch_seconds")}
     assert {c.case.group for c in result.cases} >= {"NLayers 100, torch engine", "MLP 784-100-10 sigmoid, numpy engine"}
+    instability = [c for c in result.cases if c.case.name == "instability checks" and c.status == OK]
+    assert instability and all(0 < c.median("instability_share") < 100 for c in instability)
 
 
 def test_built_in_suites_come_from_entry_points_in_running_order():
