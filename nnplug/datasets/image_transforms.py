@@ -39,11 +39,16 @@ def error_line(err: BaseException) -> str:
 def trim_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
     """Bounding box (left, top, width, height) of the pixels of (H, W, C) ``pixels`` that differ from
     pixel (0, 0) by more than :data:`TRIM_THRESHOLD` in some channel; None when there are none."""
-    corner = pixels[0, 0].astype(np.float32)
-    mask = (np.abs(pixels.astype(np.float32) - corner) > TRIM_THRESHOLD).any(axis=2)
-    columns, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
-    if len(columns) == 0:
+    if pixels.shape[2] == 1:  # the common case of digits: two comparisons, no temporary float image
+        corner = float(pixels[0, 0, 0])
+        channel = pixels[:, :, 0]
+        mask = (channel > corner + TRIM_THRESHOLD) | (channel < corner - TRIM_THRESHOLD)
+    else:
+        mask = (np.abs(pixels.astype(np.float32) - pixels[0, 0].astype(np.float32)) > TRIM_THRESHOLD).any(axis=2)
+    rows = np.flatnonzero(mask.any(axis=1))
+    if len(rows) == 0:
         return None
+    columns = np.flatnonzero(mask.any(axis=0))
     left, top = int(columns[0]), int(rows[0])
     return left, top, int(columns[-1]) - left + 1, int(rows[-1]) - top + 1
 

@@ -32,8 +32,9 @@ def test_shrink_factor_keeps_the_image_at_least_the_target() -> None:
 @pytest.mark.parametrize("suffix", [".jpg", ".webp"])
 def test_jpeg_and_webp_are_decoded_at_a_reduced_size(suffix: str, tmp_path: Path) -> None:
     path = photo(tmp_path / f"photo{suffix}")
-    assert (open_for_size(path, (40, 30)).width, open_for_size(path, (40, 30)).height) == (40, 30)  # shrunk by 8 on load
-    assert open_for_size(photo(tmp_path / "photo.png"), (40, 30)).width == 320  # PNG: no shrink-on-load
+    image, width, height = open_for_size(path, (40, 30))
+    assert (image.width, image.height) == (width, height) == (40, 30)  # shrunk by 8 on load
+    assert open_for_size(photo(tmp_path / "photo.png"), (40, 30))[1:] == (320, 240)  # PNG: no shrink-on-load
     shrunk = VipsTransforms().preprocess_files([path], Preprocessing((40, 30)))[0]
     full = VipsTransforms().preprocess_files([path], Preprocessing((40, 30), trim=True))[0]  # trim: full-size decode
     assert shrunk.shape == full.shape == (30, 40, 3)
