@@ -47,7 +47,7 @@ class ImageDataLoader(DataLoader):
         partitions: share of each partition as JSON (training required; dev and test optional), positive and summing to 1; split per class, seeded by --dataset-seed.
         nbr_clones: copies of each training sample (each augmented differently).
         max_minibatch_size: largest training minibatch (dev and test are not split).
-        resize: W,H size of every sample in pixels. Without --trim, JPEG and WebP files are decoded at a reduced size (shrink-on-load) when they are at least twice as large; --trim prevents it (its borders are found on the full-size pixels).
+        resize: W,H size of every sample in pixels. Files at least twice as large are decoded at a reduced size (shrink-on-load: JPEG and WebP with libvips, JPEG with ImageMagick) unless --trim is on: trim finds the borders on the full-size pixels, so it prevents shrink-on-load.
         trim: remove borders of the top-left pixel's colour, then pad back to the aspect ratio with it.
         grayscale: one channel instead of three (luma).
         minmax_normalize: stretch each image to the full range of values.
@@ -166,8 +166,8 @@ class ImageDataLoader(DataLoader):
     def minibatches(self, partition: str, epoch: int) -> Iterator[Minibatch]:
         """Training: shuffled and augmented per epoch, cut to --max-minibatch-size; dev and test: whole, in order.
 
-        Samples are float32 numpy arrays in 0..1, targets float64 one-hot rows; the model's
-        engine converts both (the numpy engine to float64, the torch engine to float32 tensors).
+        Samples are float32 numpy arrays in 0..1, targets float64 one-hot rows; the model's engine
+        converts both (keeping their precision; models cast samples to their own dtype).
         """
         if partition not in PARTITIONS:
             raise ValueError(f"unknown partition {partition!r}")
