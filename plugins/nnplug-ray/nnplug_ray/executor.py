@@ -195,12 +195,19 @@ def _outcome(ray: Any, ref: Any) -> tuple[str | None, bool]:
 
 def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, queue: Any, threads: int) -> tuple[str | None, bool]:
     """A Ray task: run one trial, its events going to ``queue``; return (error, interrupted)."""
+    import ray
+
     limit_threads(threads)
     LOG.debug("trial %s on pid %d", trial.name, os.getpid())
+    # events are sent without waiting (a task waiting on ray.get lends its CPU to another task, and
+    # the round trip would slow every epoch); the queue's actor starts one caller's calls in order
+    actor = queue.actor
+    outcome: tuple[str | None, bool] = (None, False)
     try:
-        run_trial(trial, registry, loader, lambda event, data: queue.put((trial.key, event, data)), run_dir)
+        run_trial(trial, registry, loader, lambda event, data: actor.put_nowait.remote((trial.key, event, data)), run_dir)
     except KeyboardInterrupt:  # ray.cancel
-        return None, True
+        outcome = (None, True)
     except Exception as err:  # the trial's failure; the study goes on
-        return one_line(err), False
-    return None, False
+        outcome = (one_line(err), False)
+    ray.get(actor.qsize.remote())  # after the events: once it answers, they are all in the queue
+    return outcome
