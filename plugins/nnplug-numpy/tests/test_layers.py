@@ -143,3 +143,15 @@ def test_float32_layers_stay_float32(x: np.ndarray) -> None:
         assert values.dtype == np.float32, type(layer).__name__
         assert layer.backward(np.ones_like(values)).dtype == np.float32, type(layer).__name__
         assert all(p.grad.dtype == np.float32 for p in layer.parameters)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 1.0, 2.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_leaky_relu_is_exactly_x_or_slope_times_x(slope: float, dtype) -> None:
+    layer = LeakyReLU(slope)
+    layer.build("L0_LeakyReLU", 6, np.dtype(dtype), np.random.default_rng(0))
+    x = np.random.default_rng(1).normal(size=(7, 6)).astype(dtype)
+    x[0, 0] = 0.0
+    expected = np.where(x > 0, x, dtype(slope) * x)
+    np.testing.assert_array_equal(layer.forward(x, training=True), expected)
+    np.testing.assert_array_equal(layer.backward_input(np.ones_like(x)), np.where(x > 0, 1, dtype(slope)).astype(dtype))

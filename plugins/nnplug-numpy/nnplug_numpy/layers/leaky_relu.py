@@ -19,7 +19,12 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         """``x * local_slope`` where the local slope is 1 (x > 0) or ``slope``."""
-        self.local_slope = np.where(x > 0, self.dtype.type(1.0), self.dtype.type(self.slope))
+        slope = self.dtype.type(self.slope)
+        if 0.0 <= self.slope <= 1.0:  # max(1 or 0, slope): the same values as np.where, a few times faster
+            self.local_slope = (x > 0).astype(self.dtype)
+            np.maximum(self.local_slope, slope, out=self.local_slope)
+        else:
+            self.local_slope = np.where(x > 0, self.dtype.type(1.0), slope)
         return x * self.local_slope
 
     def backward_input(self, gradient: np.ndarray) -> np.ndarray:
