@@ -178,7 +178,7 @@ class Trainer:
         if options.load_model is not None:
             from nnplug.checkpoints import load_checkpoint
 
-            load_checkpoint(options.load_model, model)
+            load_checkpoint(options.load_model, model, labels=list(loader.labels))
         optimizer: Optimizer = self._create(experiment, "optimizer")
         optimizer.build(model.parameters())
         if options.load_model is not None:

@@ -141,15 +141,26 @@ def read_checkpoint_config(path: Path | str) -> dict[str, Any]:
     return _read(path, lambda name: False)[0]
 
 
-def load_checkpoint(path: Path | str, model: "Model") -> dict[str, Any]:
+def load_checkpoint(path: Path | str, model: "Model", labels: list[str] | None = None) -> dict[str, Any]:
     """Restore a built ``model`` from a checkpoint; return the checkpoint's configuration.
 
+    Args:
+        path: the checkpoint file.
+        model: the built model to restore.
+        labels: the data's labels (class names, target columns), when the model will train or
+            predict on data: they must be the checkpoint's, in the same order.
+
     Raises:
-        NnplugError: the file is missing or not a checkpoint, was saved from another model, or
-            lacks tensors / has tensors of other shapes than the model's.
+        NnplugError: the file is missing or not a checkpoint, was saved from another model,
+            lacks tensors / has tensors of other shapes than the model's, or was trained on other labels.
     """
     config = read_checkpoint_config(path)
     check_model(path, config, model_name(model))
+    if labels is not None and list(labels) != list(config["labels"]):
+        raise NnplugError(
+            f"checkpoint {path} was trained on labels {', '.join(map(str, config['labels']))}, but the data has "
+            f"{', '.join(map(str, labels))}: its outputs would name the wrong classes (use the dataset it was trained on)"
+        )
     _, state = read_checkpoint(path)
     try:
         model.load_state_dict(state)

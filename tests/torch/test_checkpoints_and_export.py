@@ -214,3 +214,22 @@ def test_a_checkpoint_the_model_options_cannot_take_is_refused_before_loading_da
 
     with pytest.raises(NnplugError, match=r"checkpoint tensor \S+ has shape .* the model expects"):
         parse_command(["--data-loader=Blobs", *MODELS[name], "--layers=5", f"--load-model={saved[name][0]}"], registry)
+
+
+def test_a_checkpoint_trained_on_other_labels_is_refused(registry, saved):
+    Blobs = registry.load("data_loader", "Blobs")
+
+    class Renamed(Blobs):
+        """Blobs whose classes have other names."""
+
+        @property
+        def labels(self) -> list[str]:
+            return ["cyan", "magenta", "yellow"]
+
+    registry.add("data_loader", "Renamed", Renamed)
+    from nnplug.cli.arguments import parse_command
+    from nnplug.trainer import Trainer
+
+    command = parse_command(["--data-loader=Renamed", *MODELS["NLayers"], "--nbr-epochs=1", f"--load-model={saved['NLayers'][0]}"], registry)
+    with pytest.raises(NnplugError, match="was trained on labels red, green, blue, but the data has cyan, magenta, yellow"):
+        Trainer(registry, []).run(command.experiments)
