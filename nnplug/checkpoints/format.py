@@ -12,7 +12,7 @@ configuration, so that ``--load-model`` continues training where it stopped.
 safetensors (https://github.com/huggingface/safetensors) is read without executing anything:
 the header is JSON, the tensors raw bytes. Files are written atomically
 (:func:`nnplug.files.write_atomically`), so a reader never sees half a checkpoint. Their name
-must end in ``.safetensors``; the ``.npz`` and ``.pt`` files of nnplug before 0.2 are not read
+must end in ``.safetensors``; the ``.npz`` and ``.pt`` files of earlier versions are not read
 (one line says so). Every user-caused problem (missing file, not a checkpoint, checkpoint of
 another model, missing tensors, wrong shapes) is an :class:`~nnplug.errors.NnplugError` of one
 line.
@@ -209,7 +209,7 @@ def _read(path: Path | str, wanted: Callable[[str], bool]) -> tuple[dict[str, An
         raise NnplugError(f"checkpoint {path} not found")
     if path.suffix in OLD_SUFFIXES:
         raise NnplugError(
-            f"{path}: nnplug no longer reads {path.suffix} checkpoints (before 0.2); checkpoints are {SUFFIX} files now: "
+            f"{path}: nnplug no longer reads {path.suffix} checkpoints (written by earlier versions); checkpoints are {SUFFIX} files now: "
             f"train again with --save-model=NAME{SUFFIX}"
         )
     try:
