@@ -334,3 +334,17 @@ def test_a_gradient_rebound_by_a_layer_is_still_tested() -> None:
     model.parameters()[0].grad = np.full_like(model.parameters()[0].value, np.nan)  # not written into the buffer
     assert len(model.gradient_arrays()) == len(model.parameters())
     assert not InstabilityChecker("exception", NumpyEngine()).gradients_finite(model)
+
+
+def test_torch_gradients_share_one_buffer_even_after_code_replaces_one() -> None:
+    model, loss, _, engine = torch_setup("none")
+    batch = batches(1)[0]
+    x, y = engine.from_numpy(batch.x), engine.from_numpy(batch.y)
+    for _ in range(2):
+        output = model.forward(x, training=True)
+        model.backward(loss, output, y, loss.cost(output, y))
+        (buffer,) = model.gradient_arrays()
+        assert sum(p.grad.numel() for p in model.parameters()) == buffer.numel()
+        assert all(p.grad.data_ptr() >= buffer.data_ptr() for p in model.parameters())
+        model.parameters()[0].grad = None  # what zero_grad(set_to_none=True) does: the next backward restores the view
+    assert len(model.gradient_arrays()) == len(model.parameters()) - 1

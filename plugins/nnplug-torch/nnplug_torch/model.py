@@ -56,6 +56,8 @@ class TorchModel(Model):
         self.generator: torch.Generator | None = None
         self._parameters: list[TorchParameter] = []
         self._hooks: LayerHooks | None = None
+        self._gradients = torch.zeros(0)
+        self._gradient_views: list[torch.Tensor] = []
         self._mode: bool | None = None
         self._frozen = False
 
@@ -74,6 +76,17 @@ class TorchModel(Model):
             TorchParameter(name, tensor, decay=tensor.dim() > 1, layer=name.rpartition(".")[0])
             for name, tensor in self.network.named_parameters()
         ]
+        self._gradients, self._gradient_views = self._gradient_buffer()
+
+    def _gradient_buffer(self) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """One zeroed buffer for every parameter's gradient, and its views shaped like each parameter."""
+        tensors = [param.tensor for param in self._parameters]
+        buffer = torch.zeros(sum(tensor.numel() for tensor in tensors), dtype=self.dtype, device=self.device)
+        views, offset = [], 0
+        for tensor in tensors:
+            views.append(buffer[offset : offset + tensor.numel()].view_as(tensor))
+            offset += tensor.numel()
+        return buffer, views
 
     def _network(self) -> nn.Module:
         if self.network is None:
@@ -115,14 +128,27 @@ class TorchModel(Model):
         return probabilities
 
     def backward(self, loss: Any, output: Any, target: Any, cost: Any) -> None:
-        """Clear the gradients and let autograd fill them from ``cost``."""
-        for param in self._parameters:
-            param.tensor.grad = None
+        """Zero the gradients and let autograd fill them from ``cost``.
+
+        Every parameter's ``.grad`` is a view of one buffer that autograd adds into in place, so
+        instability checks test all gradients with one reduction (:meth:`gradient_arrays`); a
+        parameter the cost does not reach gets a zero gradient rather than None.
+        """
         if not isinstance(cost, torch.Tensor) or cost.grad_fn is None:
             raise NnplugError(
                 f"{type(self).__name__} computes with torch: choose a torch loss (CrossEntropyTorch), not {type(loss).__name__}"
             )
+        self._gradients.zero_()
+        for param, view in zip(self._parameters, self._gradient_views):
+            if param.tensor.grad is not view:  # set to None or replaced by other code: back into the buffer
+                param.tensor.grad = view
         cost.backward()
+
+    def gradient_arrays(self) -> list[torch.Tensor]:
+        """The one buffer every parameter's ``.grad`` is a view of (or each ``.grad`` when code replaced one)."""
+        if all(param.tensor.grad is view for param, view in zip(self._parameters, self._gradient_views)):
+            return [self._gradients]
+        return [param.grad for param in self._parameters if param.grad is not None]
 
     def parameters(self) -> list[TorchParameter]:
         """The network's parameters, in ``named_parameters`` order."""
