@@ -7,9 +7,10 @@ it (JPEG shrink-on-load, WebP scale-on-load), flattened, and -- if it is larger 
 sets) are decoded in one evaluation each and then resized together, one libvips call per size,
 stacked as the bands of one image: setting up a libvips call costs about as much as decoding a
 small PNG. Trim needs the decoded pixels first (its box depends on them), so with trim a file is
-decoded at full size, trimmed with numpy, then resized. Pixels are read with a region fetch in the
-calling thread (no thread pool start-up per image; the loader runs one task per core). The point
-operations after the resize (luma, min-max, invert) run with numpy on the small result.
+decoded at full size, trimmed with numpy, then resized. Small images are computed by a region
+fetch in the calling thread (no thread pool start-up per image; the loader runs one task per
+core), large ones written to memory (:func:`fetch`). The point operations after the resize (luma,
+min-max, invert) run with numpy on the small result.
 """
 from __future__ import annotations
 
