@@ -56,3 +56,27 @@ def test_interrupting_keeps_finished_epochs_marks_the_run_and_leaves_no_worker(t
     assert repeats[0]["interrupted"]  # the one hanging at its third step
     assert all(r["interrupted"] or len(r["epochs"]) == 50 for r in repeats), [(r["repeat"], r["interrupted"], len(r["epochs"]), r["error"]) for r in repeats]
     assert psutil.Process().children(recursive=True) == []
+
+
+def test_the_built_in_executors_honour_the_executor_contract():
+    from nnplug.executors.processes import Processes
+    from nnplug.executors.sequential import Sequential
+    from nnplug.testing.executor_contract import check_executor
+
+    check_executor(Sequential)
+    check_executor(Processes, {"jobs": 2})
+
+
+def test_the_contract_check_catches_an_executor_that_loses_a_repeat():
+    from nnplug.executors.processes import Processes
+    from nnplug.testing.executor_contract import check_executor
+
+    class Forgetful(Processes):
+        """Drops the last trial of every study."""
+
+        def run(self, study):
+            study.trials = study.trials[:-1]
+            super().run(study)
+
+    with pytest.raises(AssertionError, match="executor Forgetful: the run's figures differ from the sequential loop.s"):
+        check_executor(Forgetful, {"jobs": 2})

@@ -95,3 +95,11 @@ def test_interrupting_cancels_every_task_and_keeps_finished_epochs(cluster, trai
     while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert ray.available_resources().get("CPU", 0) == 2  # no task holds a CPU any more
+
+
+def test_the_ray_executor_honours_the_executor_contract(cluster):
+    from nnplug_ray.executor import Ray
+
+    from nnplug.testing.executor_contract import check_executor
+
+    check_executor(Ray, {"ray_address": cluster.address})

@@ -3,7 +3,7 @@
 The driver decodes each dataset once and puts the loader in Ray's object store: every node
 fetches it once and its workers read the samples zero-copy from the node's shared memory, so
 datasets need to be readable by the driver only. Each task requests ``--trial-cpus`` CPUs and
-``--trial-gpus`` GPUs and sends its epochs back through a Ray queue as they finish; the driver
+``--trial-gpus`` GPUs and sends its epochs back through an event-sink actor as they finish; the driver
 writes the run directory. A task that raises fails its trial; a worker or node that dies fails
 the trials it ran; Ctrl-C cancels every task. Checkpoints are written by the tasks into the run
 directory's path on their own node (use a shared file system for ``--runs-dir`` on a cluster).
@@ -107,34 +107,32 @@ class Ray(Executor):
     def run(self, study: Study) -> None:
         """Submit every trial as a task, relay their events to the study as they come."""
         import ray
-        from ray.util.queue import Queue
 
         study.start()
-        queue = Queue(actor_options={"num_cpus": 0})
+        sink = ray.remote(EventSink).options(num_cpus=0).remote()
         registry = ray.put(study.registry)
         loaders = [ray.put(loader) for loader in study.loaders]  # once: every node fetches it once
         remote = ray.remote(_trial_task).options(num_cpus=self.trial_cpus, num_gpus=self.trial_gpus, max_retries=0)
         threads = max(1, int(self.trial_cpus))
         run_dir = str(study.run_dir) if study.run_dir is not None else None
-        tasks = {remote.remote(trial, registry, loaders[trial.dataset], run_dir, queue, threads): trial for trial in study.trials}
+        tasks = {remote.remote(trial, registry, loaders[trial.dataset], run_dir, sink, threads): trial for trial in study.trials}
         trials = {trial.key: trial for trial in study.trials}
         try:
             while tasks:
-                _relay(queue, study, trials, wait=POLL_SECONDS)  # blocks until an event comes (or the poll period)
-                done, _ = ray.wait(list(tasks), num_returns=len(tasks), timeout=0)
-                if done:
-                    _relay(queue, study, trials)  # what the finished tasks sent last
+                ready, _ = ray.wait(list(tasks), num_returns=1, timeout=POLL_SECONDS)  # wakes when a task ends
+                done, _ = ray.wait(list(tasks), num_returns=len(tasks), timeout=0) if ready else ([], None)
+                _relay(sink, study, trials)  # a finished task's events are all in the sink (see _trial_task)
                 for ref in done:
                     trial = tasks.pop(ref)
                     error, interrupted = _outcome(ray, ref)
                     study.trial_ended(trial, error=error, interrupted=interrupted)
         except BaseException:
-            self._cancel(ray, queue, study, trials, tasks)
+            self._cancel(ray, sink, study, trials, tasks)
             raise
         finally:
-            ray.kill(queue.actor)
+            ray.kill(sink)
 
-    def _cancel(self, ray: Any, queue: Any, study: Study, trials: dict[tuple[int, int], Trial], tasks: dict[Any, Trial]) -> None:
+    def _cancel(self, ray: Any, sink: Any, study: Study, trials: dict[tuple[int, int], Trial], tasks: dict[Any, Trial]) -> None:
         """Interrupt running tasks (each reports its last epochs), force-stop the rest after the grace period."""
         for ref in tasks:
             ray.cancel(ref)
@@ -146,9 +144,9 @@ class Ray(Executor):
             ray.cancel(ref, force=True)
         for _ in range(50):  # the events sent before the end; an observer failing on one loses only that one
             try:
-                _relay(queue, study, trials)
+                _relay(sink, study, trials)
                 break
-            except BaseException as err:  # also: the queue's actor may be gone with a lost node
+            except BaseException as err:  # also: the sink's actor may be gone with a lost node
                 LOG.debug("event not recorded while stopping: %r", err)
         study.interrupt(list(tasks.values()))
 
@@ -163,22 +161,37 @@ def _check_reachable(address: str) -> None:
         raise NnplugError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
 
 
-def _relay(queue: Any, study: Study, trials: dict[tuple[int, int], Trial], wait: float = 0.0) -> None:
-    """Hand every waiting event to the study; with ``wait``, first wait that long at most for one."""
-    from ray.util.queue import Empty
+class EventSink:
+    """Where trials put their events and the driver takes them (a Ray actor).
 
-    if wait:
-        try:
-            key, event, data = queue.get(block=True, timeout=wait)
-        except Empty:
-            return
+    A synchronous actor runs the calls of one caller in the order they were made, so each trial's
+    events come out in the order it sent them, and a trial's last call returning means every
+    event it sent before is in.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def put(self, item: Any) -> None:
+        """Keep one event."""
+        self.events.append(item)
+
+    def count(self) -> int:
+        """How many events are waiting."""
+        return len(self.events)
+
+    def take(self) -> list[Any]:
+        """Every event kept so far, oldest first; the sink is then empty."""
+        events, self.events = self.events, []
+        return events
+
+
+def _relay(sink: Any, study: Study, trials: dict[tuple[int, int], Trial]) -> None:
+    """Hand every event waiting in the sink to the study."""
+    import ray
+
+    for key, event, data in ray.get(sink.take.remote()):
         study.receive(trials[key], event, data)
-    while True:
-        waiting = queue.qsize()
-        if not waiting:
-            return
-        for key, event, data in queue.get_nowait_batch(waiting):
-            study.receive(trials[key], event, data)
 
 
 def _outcome(ray: Any, ref: Any) -> tuple[str | None, bool]:
@@ -193,21 +206,20 @@ def _outcome(ray: Any, ref: Any) -> tuple[str | None, bool]:
         return f"Ray worker lost ({type(err).__name__}: {' '.join(str(err).split())[:200]})", False
 
 
-def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, queue: Any, threads: int) -> tuple[str | None, bool]:
-    """A Ray task: run one trial, its events going to ``queue``; return (error, interrupted)."""
+def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, sink: Any, threads: int) -> tuple[str | None, bool]:
+    """A Ray task: run one trial, its events going to ``sink`` (an :class:`EventSink`); return (error, interrupted)."""
     import ray
 
     limit_threads(threads)
     LOG.debug("trial %s on pid %d", trial.name, os.getpid())
     # events are sent without waiting (a task waiting on ray.get lends its CPU to another task, and
-    # the round trip would slow every epoch); the queue's actor starts one caller's calls in order
-    actor = queue.actor
+    # the round trip would slow every epoch); the sink runs this task's calls in order
     outcome: tuple[str | None, bool] = (None, False)
     try:
-        run_trial(trial, registry, loader, lambda event, data: actor.put_nowait.remote((trial.key, event, data)), run_dir)
+        run_trial(trial, registry, loader, lambda event, data: sink.put.remote((trial.key, event, data)), run_dir)
     except KeyboardInterrupt:  # ray.cancel
         outcome = (None, True)
     except Exception as err:  # the trial's failure; the study goes on
         outcome = (one_line(err), False)
-    ray.get(actor.qsize.remote())  # after the events: once it answers, they are all in the queue
+    ray.get(sink.count.remote())  # after this task's events: once it answers, they are all in the sink
     return outcome

@@ -12,8 +12,8 @@ and its trial workers (Ray's own daemons apart), sampled every 0.2 s: pages shar
 Overhead group: one 1-epoch colors trial in this process (baseline) and as a Ray task through
 the executor; secondary metrics split the Ray overhead: ``schedule_ms`` (an empty task's round
 trip), ``data_ms`` (a task receiving the decoded loader from the object store, minus the empty
-one), ``events_ms`` (the trial's events through the Ray queue) and ``put_ms`` (putting the loader
-in the object store), ``queue_ms`` (starting the events queue's actor, once per run).
+one), ``events_ms`` (a trial's events through the event sink) and ``put_ms`` (putting the loader
+in the object store), ``sink_ms`` (starting the event sink's actor, once per run).
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class ExecutorsSuite(Suite):
         Metric("data_ms", "ms"),
         Metric("events_ms", "ms"),
         Metric("put_ms", "ms"),
-        Metric("queue_ms", "ms"),
+        Metric("sink_ms", "ms"),
         Metric("worker_dataset_shared_mb", "MB"),
         Metric("worker_dataset_private_mb", "MB"),
     )
@@ -294,7 +294,7 @@ def _report_pages(loader: Any, connection: Any) -> None:
 def ray_overhead(registry: Any, command: Any) -> dict[str, float]:
     """Where a Ray trial's extra time goes: scheduling, data, events, put (each measured apart, in ms)."""
     import ray
-    from ray.util.queue import Queue
+    from nnplug_ray.executor import EventSink
 
     from nnplug.study import Study
 
@@ -311,17 +311,17 @@ def ray_overhead(registry: Any, command: Any) -> dict[str, float]:
     schedule = _median_ms(lambda: ray.get(empty.remote()))
     data = _median_ms(lambda: ray.get(touch.remote(reference)))
     start = time.perf_counter()
-    queue = Queue(actor_options={"num_cpus": 0})
-    queue.qsize()
-    queue_ms = 1000 * (time.perf_counter() - start)
+    sink = ray.remote(EventSink).options(num_cpus=0).remote()
+    ray.get(sink.count.remote())
+    sink_ms = 1000 * (time.perf_counter() - start)
     sender = ray.remote(_send).options(num_cpus=1)
-    events = 4 + 3  # repeat and epoch events of a 1-epoch trial, the end
-    with_events = _median_ms(lambda: ray.get(sender.remote(queue, events)))
-    queue.get_nowait_batch(queue.qsize()) if queue.qsize() else None
-    ray.kill(queue.actor)
+    events = 4  # repeat_started, epoch_started, epoch_finished, repeat_finished of a 1-epoch trial
+    with_events = _median_ms(lambda: ray.get(sender.remote(sink, events)))
+    ray.get(sink.take.remote())
+    ray.kill(sink)
     return {
         "schedule_ms": schedule, "data_ms": max(0.0, data - schedule), "events_ms": max(0.0, with_events - schedule), "put_ms": put_ms,
-        "queue_ms": queue_ms,
+        "sink_ms": sink_ms,
     }
 
 
@@ -342,7 +342,9 @@ def _touch(loader: Any) -> int:
     return len(loader.labels)
 
 
-def _send(queue: Any, events: int) -> int:
-    for number in range(events):
-        queue.put(((0, 0), "probe", number))
-    return events
+def _send(sink: Any, events: int) -> int:
+    import ray
+
+    for number in range(events):  # as a trial sends them: without waiting, then one call that orders them
+        sink.put.remote(((0, 0), "probe", number))
+    return ray.get(sink.count.remote())
