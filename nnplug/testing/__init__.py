@@ -25,6 +25,7 @@ from __future__ import annotations
 from nnplug.testing.accuracy_contract import check_accuracy
 from nnplug.testing.data_loader_contract import check_data_loader
 from nnplug.testing.engine_contract import check_engine
+from nnplug.testing.executor_contract import check_executor
 from nnplug.testing.image_backend_contract import check_image_backend
 from nnplug.testing.image_dataset import make_image_dataset
 from nnplug.testing.inference_engine_contract import check_inference_engine
@@ -44,6 +45,7 @@ __all__ = [
     "check_data_loader",
     "check_declaration",
     "check_engine",
+    "check_executor",
     "check_image_backend",
     "check_inference_engine",
     "check_loss",

@@ -6,6 +6,7 @@ from typing import Any, Callable
 from nnplug.registry import KINDS, Registry
 from nnplug.testing.data_loader_contract import check_data_loader
 from nnplug.testing.engine_contract import check_engine
+from nnplug.testing.executor_contract import check_executor
 from nnplug.testing.image_backend_contract import check_image_backend
 from nnplug.testing.inference_engine_contract import check_inference_engine
 from nnplug.testing.loss_contract import check_loss
@@ -25,6 +26,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "inference_engine": check_inference_engine,
     "task": check_task,
     "engine": check_engine,
+    "executor": check_executor,
 }
 
 
