@@ -76,13 +76,18 @@ class LayerWatch:
         for param in parameters:
             self.by_layer.setdefault(param.layer, []).append(param)
         self.checked: set[str] = set()
+        #: layer names in the order of their first forward pass.
+        self.order: dict[str, None] = {}
 
     def finite(self, value: Any) -> bool:
         """Whether an engine array (None: nothing) holds only finite numbers."""
         return value is None or self.engine.all_finite(value)
 
     def before_forward(self, layer: str) -> None:
-        """Nothing to test before a layer runs."""
+        """Note the layer's place in the forward order (a new step starts at the first layer)."""
+        if not self.order or next(iter(self.order)) == layer:
+            self.checked.clear()
+        self.order.setdefault(layer)
 
     def after_forward(self, layer: str, output: Any) -> None:
         """Test the activation ``layer`` produced."""
@@ -131,57 +136,25 @@ class LayerWatch:
                     self.found(Finding(UPDATE, param.name))
 
 
-class _Replay:
-    """Collects what a replay sees, in the order of the passes, to name the first finding.
+def _first(events: list[Finding], watch: LayerWatch) -> Finding | None:
+    """The first of a replayed step's findings, in the order the passes run.
 
-    A backward pass in an autograd engine fills parameter gradients after the layer-by-layer
-    gradients, so the replay orders them afterwards as the numpy engine runs them: for each layer
-    from the last, its parameters' gradients, then the gradient it passes back.
+    Autograd engines fill parameter gradients after the layer-by-layer gradients, so gradients are
+    put where the numpy engine computes them: for each layer from the last, its parameters'
+    gradients, then the gradient it passes back.
     """
-
-    def __init__(self, engine: "Engine", model: "Model") -> None:
-        self.events: list[Finding] = []
-        self.order: list[str] = []
-        self.watch = LayerWatch(engine, model.parameters(), self.events.append)
-        self.backward: list[Finding] = []
-
-    def first(self) -> Finding | None:
-        """The first non-finite value of the replayed step, in pass order."""
-        forward = [event for event in self.events if event.passage == FORWARD]
-        if forward:
-            return forward[0]
-        gradients = {event.where: event for event in self.events if event.passage == GRADIENT}
-        backward = {event.where for event in self.events if event.passage == BACKWARD}
-        for layer in reversed(self.order):
-            for param in self.watch.by_layer.get(layer, ()):
-                if param.name in gradients:
-                    return gradients[param.name]
-            if layer in backward:
-                return Finding(BACKWARD, layer)
-        return next(iter(gradients.values()), None)
-
-
-class _Recorder:
-    """The replay's observer: forwards to a :class:`LayerWatch` and notes the forward order."""
-
-    def __init__(self, replay: _Replay) -> None:
-        self.replay = replay
-        self.watch = replay.watch
-
-    def before_forward(self, layer: str) -> None:
-        """Note the layer's place in the forward order."""
-        self.replay.order.append(layer)
-
-    def after_forward(self, layer: str, output: Any) -> None:
-        """Test the activation."""
-        self.watch.after_forward(layer, output)
-
-    def before_backward(self, layer: str) -> None:
-        """Nothing to do."""
-
-    def after_backward(self, layer: str, gradient: Any) -> None:
-        """Test the gradient passed back."""
-        self.watch.after_backward(layer, gradient)
+    forward = [event for event in events if event.passage == FORWARD]
+    if forward:
+        return forward[0]
+    gradients = {event.where: event for event in events if event.passage == GRADIENT}
+    backward = {event.where for event in events if event.passage == BACKWARD}
+    for layer in reversed(watch.order):
+        for param in watch.by_layer.get(layer, ()):
+            if param.name in gradients:
+                return gradients[param.name]
+        if layer in backward:
+            return Finding(BACKWARD, layer)
+    return next(iter(gradients.values()), None)
 
 
 class InstabilityChecker:
@@ -267,20 +240,19 @@ class InstabilityChecker:
         """
         self.replays += 1
         gradients = [self.engine.to_numpy(array).copy() for array in model.gradient_arrays()]
-        replay = _Replay(self.engine, model)
-        recorder = _Recorder(replay)
-        model.add_layer_observer(recorder)
+        events: list[Finding] = []
+        watch = LayerWatch(self.engine, model.parameters(), events.append)
+        model.add_layer_observer(watch)
         try:
             with model.replaying():
                 output = model.forward(x, training=True)
                 cost = loss.cost(output, y)
-                if not math.isfinite(self.engine.scalar(cost)):
-                    replay.events.append(Finding(FORWARD, COST))
+                watch.check_cost(cost)
                 model.backward(loss, output, y, cost)
-                replay.watch.check_gradients()
-                return replay.first()
+                watch.check_gradients()
+                return _first(events, watch)
         finally:
-            model.remove_layer_observer(recorder)
+            model.remove_layer_observer(watch)
             for array, saved in zip(model.gradient_arrays(), gradients):
                 self.engine.assign(array, saved)
 
