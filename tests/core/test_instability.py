@@ -348,3 +348,19 @@ def test_torch_gradients_share_one_buffer_even_after_code_replaces_one() -> None
         assert all(p.grad.data_ptr() >= buffer.data_ptr() for p in model.parameters())
         model.parameters()[0].grad = None  # what zero_grad(set_to_none=True) does: the next backward restores the view
     assert len(model.gradient_arrays()) == len(model.parameters()) - 1
+
+
+def test_torch_checking_changes_nothing_in_training() -> None:
+    pytest.importorskip("torch")
+
+    def run(checks: str) -> list[tuple]:
+        registry = Registry()
+        registry.add("data_loader", "Blobs", Blobs)
+        experiment = Experiment(
+            ExperimentOptions(data_loader="Blobs", model="NLayersTorch", optimizer="AdamTorch", nbr_epochs=2, gradient_checks="off", instability_checks=checks),
+            {"data_loader": {}, "model": {"layers": [6], "dropout_rate": 0.3}, "optimizer": {"learning_rate": 0.01}},
+        )
+        result = Trainer(registry).run([experiment])[0].repeats[0]
+        return [astuple(e)[:5] for e in result.epochs]
+
+    assert run("exception") == run("off")
