@@ -10,6 +10,7 @@ from nnplug.accuracy import Accuracy
 from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch
 from nnplug.engine import ANY_ENGINE, Engine
 from nnplug.errors import NnplugError
+from nnplug.executor import Executor
 from nnplug.image_backend import ImageBackend
 from nnplug.inference_engine import InferenceEngine, InferenceRequest
 from nnplug.loss import Loss
@@ -28,6 +29,7 @@ __all__ = [
     "Classification",
     "DataLoader",
     "Engine",
+    "Executor",
     "ImageBackend",
     "InferenceEngine",
     "InferenceRequest",
