@@ -42,7 +42,7 @@ class BatchNormalization(Layer):
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         """``gamma * x̂ + beta``."""
         if training:
-            mean = x.mean(axis=0)
+            mean = np.add.reduce(x, axis=0) / len(x)  # x.mean(axis=0), without its Python-level checks
             centered = x - mean
             var = np.einsum("ij,ij->j", centered, centered) / len(x)
             inverse_std = 1.0 / np.sqrt(var + self.epsilon)
