@@ -177,3 +177,22 @@ def test_sizes() -> None:
     for bad in ("lots", "", "-1GB", "2 parsecs", "GB"):
         with pytest.raises(NnplugError, match="--cache-max-size expects a size"):
             parse_size(bad)
+
+
+@pytest.mark.slow
+def test_two_processes_at_once_leave_a_whole_entry(tiny_datasets: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom nnplug_vips.loaders import Vips\n"
+        f"d = Vips(dataset='tiny', datasets_path={str(tiny_datasets)!r}, resize=(8, 6), cache_dir={str(tmp_path / 'cache')!r})\n"
+        "d.load(0)\nprint(d.cache.decoded)"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    again = loader(tiny_datasets, tmp_path / "cache")
+    assert again.cache.decoded == 0 and len(entries(tmp_path / "cache")) == 1
+    assert np.array_equal(again.cache.pixels, loader(tiny_datasets, tmp_path / "unused", cache=False).cache.pixels)
+    assert not list((tmp_path / "cache").glob(".*"))
