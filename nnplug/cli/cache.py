@@ -50,6 +50,9 @@ def show(ctx: click.Context, cache_dir: Path | None) -> None:
         if not about:
             click.echo(f"  {path.name}: damaged (rebuilt on next use), {human_size(path.stat().st_size)}")
             continue
+        if "dataset" not in about:
+            click.echo(f"  {path.name}: {about.get('samples', '?')} samples (no description), {human_size(path.stat().st_size)}, last used {used}")
+            continue
         options = about.get("preprocessing", {})
         chosen = ", ".join(f"{name}={value}" for name, value in options.items() if value) if isinstance(options, dict) else options
         click.echo(f"  {about.get('dataset', '?')}: {about.get('samples', '?')} samples, {chosen}; {about.get('transforms', '?')}")
