@@ -41,22 +41,26 @@ def cache(ctx: click.Context, cache_dir: Path | None) -> None:
 def show(ctx: click.Context, cache_dir: Path | None) -> None:
     """List the entries: dataset, preprocessing, samples, size, last use (least recent first)."""
     disk = _cache(cache_dir or ctx.obj)
-    entries = disk.entries()
+    listed = []
+    for path in disk.entries():
+        try:  # another run may remove an entry meanwhile (its size bound)
+            status = path.stat()
+        except OSError:
+            continue
+        listed.append((path, status.st_size, time.strftime("%Y-%m-%d %H:%M", time.localtime(status.st_mtime))))
     click.echo(f"Sample cache: {disk.folder}")
-    click.echo(f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}, {human_size(sum(p.stat().st_size for p in entries))}")
-    for path in entries:
+    click.echo(f"{len(listed)} {'entry' if len(listed) == 1 else 'entries'}, {human_size(sum(size for _, size, _ in listed))}")
+    for path, size, used in listed:
         about = disk.describe(path)
-        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
         if not about:
-            click.echo(f"  {path.name}: damaged (rebuilt on next use), {human_size(path.stat().st_size)}")
-            continue
-        if "dataset" not in about:
-            click.echo(f"  {path.name}: {about.get('samples', '?')} samples (no description), {human_size(path.stat().st_size)}, last used {used}")
-            continue
-        options = about.get("preprocessing", {})
-        chosen = ", ".join(f"{name}={value}" for name, value in options.items() if value) if isinstance(options, dict) else options
-        click.echo(f"  {about.get('dataset', '?')}: {about.get('samples', '?')} samples, {chosen}; {about.get('transforms', '?')}")
-        click.echo(f"      {human_size(path.stat().st_size)}, last used {used}, {path.name}")
+            click.echo(f"  {path.name}: damaged (rebuilt on next use), {human_size(size)}")
+        elif "dataset" not in about:
+            click.echo(f"  {path.name}: {about.get('samples', '?')} samples (no description), {human_size(size)}, last used {used}")
+        else:
+            options = about.get("preprocessing", {})
+            chosen = ", ".join(f"{name}={value}" for name, value in options.items() if value) if isinstance(options, dict) else options
+            click.echo(f"  {about['dataset']}: {about.get('samples', '?')} samples, {chosen}; {about.get('transforms', '?')}")
+            click.echo(f"      {human_size(size)}, last used {used}, {path.name}")
 
 
 @cache.command()
