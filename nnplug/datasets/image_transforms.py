@@ -77,6 +77,19 @@ def trim_array(pixels: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Rec. 709 luma weights of the grayscale transform, on the stored (sRGB) values.
+LUMA_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+def colour_array(pixels: np.ndarray, grayscale: bool) -> np.ndarray:
+    """:meth:`ImageTransforms.grayscale` (luma, one channel) or :meth:`ImageTransforms.to_rgb` (three
+    channels) on (H, W, C) pixels with C 1 or 3: float32 values."""
+    values = pixels.astype(np.float32)
+    if grayscale:
+        return values if values.shape[2] == 1 else (values[:, :, :3] @ LUMA_WEIGHTS)[:, :, None]
+    return np.repeat(values, 3, axis=2) if values.shape[2] == 1 else values[:, :, :3]
+
+
 def minmax_array(pixels: np.ndarray) -> np.ndarray:
     """:meth:`ImageTransforms.minmax_normalize` on a float32 array (values 0..255)."""
     low, high = float(pixels.min()), float(pixels.max())

@@ -116,3 +116,21 @@ def test_rotation_turns_the_same_way() -> None:
     same = np.abs(vips.to_array(vips.rotate(vips.from_array(wide), 20.0)) - magick.to_array(magick.rotate(magick.from_array(wide), 20.0)))
     opposite = np.abs(vips.to_array(vips.rotate(vips.from_array(wide), 20.0)) - magick.to_array(magick.rotate(magick.from_array(wide), -20.0)))
     assert np.median(same) <= 4 and opposite.mean() > 3 * same.mean()
+
+
+def test_planned_pipelines_agree_with_each_other_and_with_the_steps(tmp_path: Path) -> None:
+    # preprocess_files (what the loaders run) against the step-by-step chain, and across backends.
+    chains = [
+        Preprocessing((20, 20), trim=True, grayscale=True, minmax_normalize=True, adaptive_invert=True),
+        Preprocessing((16, 12)),
+        Preprocessing((24, 24), trim=True),
+    ]
+    paths = [write_image(tmp_path / f"{index}.png", picture) for index, picture in enumerate(pictures())]
+    for chain in chains:
+        planned = [backend.preprocess_files(paths, chain) for backend in BACKENDS]
+        for backend, results in zip(BACKENDS, planned):
+            for path, result in zip(paths, results):
+                stepwise = chain.apply(backend, backend.read(path))
+                assert np.abs(result - stepwise).mean() < 0.03, (type(backend).__name__, chain, path.name)
+        for vips, magick in zip(*planned):
+            assert vips.shape == magick.shape and np.abs(vips - magick).mean() < 0.03, chain

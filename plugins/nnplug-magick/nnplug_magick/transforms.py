@@ -15,7 +15,7 @@ from wand.api import library
 from wand.color import Color
 from wand.image import STORAGE_TYPES, Image
 
-from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms, error_line
+from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms, colour_array, error_line, invert_array, minmax_array, trim_array
 from nnplug.datasets.preprocessing import Preprocessing
 from nnplug.image_backend import cmyk_to_rgb
 
@@ -43,15 +43,39 @@ class MagickTransforms(ImageTransforms):
         return f"{super().version()}; {MAGICK_VERSION}; Wand {VERSION}"
 
     def preprocess_files(self, paths: Sequence[Path], preprocessing: Preprocessing) -> list[np.ndarray | str]:
-        """The chain file by file; without trim, JPEG files are decoded at a reduced size (``jpeg:size`` hint)."""
-        hint = None if preprocessing.trim else preprocessing.resize
+        """The chain file by file, with as few ImageMagick calls as the steps allow.
+
+        Without trim, JPEG files are decoded at a reduced size (``jpeg:size`` hint). The pixels are
+        exported once for trim's box (found with numpy, as the libvips loader does) and once after
+        the resize; luma, min-max and invert run with numpy on the small result.
+        """
         results: list[np.ndarray | str] = []
         for path in paths:
             try:
-                results.append(preprocessing.apply(self, self.read(path, at_least=hint)))
+                results.append(self._preprocess(path, preprocessing))
             except Exception as err:  # Wand's exceptions, or an unsupported layout
                 results.append(error_line(err))
         return results
+
+    def _preprocess(self, path: Path, preprocessing: Preprocessing) -> np.ndarray:
+        image = self.read(path, at_least=None if preprocessing.trim else preprocessing.resize)
+        try:
+            image = self.remove_alpha(image)
+            if preprocessing.trim:
+                pixels = self.to_array(image)
+                trimmed = trim_array(pixels)
+                if trimmed is not pixels:
+                    image.close()
+                    image = self.from_array(trimmed)
+            pixels = self.to_array(self.resize(image, *preprocessing.resize))
+        finally:
+            image.close()
+        values = colour_array(pixels, preprocessing.grayscale)
+        if preprocessing.minmax_normalize:
+            values = minmax_array(values)
+        if preprocessing.adaptive_invert:
+            values = invert_array(values)
+        return preprocessing.finish(values)
 
     def read(self, path: Path, at_least: tuple[int, int] | None = None) -> Image:
         """Decode ``path`` (corrupt or non-image files raise a Wand exception).

@@ -20,13 +20,12 @@ from typing import Sequence
 import numpy as np
 import pyvips
 
-from nnplug.datasets.image_transforms import ImageTransforms, error_line, invert_array, minmax_array, trim_array
+from nnplug.datasets.image_transforms import ImageTransforms, colour_array, error_line, invert_array, minmax_array, trim_array
 from nnplug.datasets.preprocessing import Preprocessing
 from nnplug.image_backend import cmyk_to_rgb
 
 #: Luma weights of :meth:`VipsTransforms.grayscale` (Rec. 709 on the stored values).
 LUMA = [[0.2126, 0.7152, 0.0722]]
-_LUMA_VECTOR = np.array(LUMA[0], dtype=np.float32)
 
 #: numpy dtype of each libvips band format.
 DTYPES = {
@@ -117,14 +116,6 @@ def standard(image: pyvips.Image) -> pyvips.Image:
     if image.interpretation in ("rgb16", "grey16"):
         return image.colourspace("srgb" if image.interpretation == "rgb16" else "b-w")
     return image.cast("uchar")
-
-
-def colour_array(pixels: np.ndarray, grayscale: bool) -> np.ndarray:
-    """Float32 luma (one channel) or RGB (three channels) of (H, W, C) pixels (C is 1 or 3)."""
-    values = pixels.astype(np.float32)
-    if grayscale:
-        return values if values.shape[2] == 1 else (values[:, :, :3] @ _LUMA_VECTOR)[:, :, None]
-    return np.repeat(values, 3, axis=2) if values.shape[2] == 1 else values[:, :, :3]
 
 
 class VipsTransforms(ImageTransforms):
