@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 TRIM_THRESHOLD: float = 10.0
 
 #: Bumped whenever the shared definition of a transform changes the pixels (part of every disk cache key).
-TRANSFORMS_VERSION: int = 1
+TRANSFORMS_VERSION: int = 2
 
 
 def error_line(err: BaseException) -> str:
