@@ -239,7 +239,7 @@ class InstabilityChecker:
         statistics untouched); the gradients are restored afterwards, bit for bit.
         """
         self.replays += 1
-        gradients = [self.engine.to_numpy(array).copy() for array in model.gradient_arrays()]
+        gradients = [(param, self.engine.to_numpy(param.grad).copy()) for param in model.parameters() if param.grad is not None]
         events: list[Finding] = []
         watch = LayerWatch(self.engine, model.parameters(), events.append)
         model.add_layer_observer(watch)
@@ -253,8 +253,9 @@ class InstabilityChecker:
                 return _first(events, watch)
         finally:
             model.remove_layer_observer(watch)
-            for array, saved in zip(model.gradient_arrays(), gradients):
-                self.engine.assign(array, saved)
+            for param, saved in gradients:
+                if param.grad is not None:
+                    self.engine.assign(param.grad, saved)
 
     def watch_every_layer(self, model: "Model") -> LayerWatch:
         """Attach and return an always-on :class:`LayerWatch` reporting through this checker.
