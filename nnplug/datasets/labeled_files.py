@@ -1,6 +1,7 @@
 """The first layer: the files of ``<datasets-path>/<dataset>/<class>/<file>``, labeled by folder."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from nnplug.datasets.sample_source import SampleSource
@@ -42,7 +43,9 @@ class LabeledFiles:
         self.classes = [folder.name for folder in folders]
         self.sources = []
         for label, folder in enumerate(folders):
-            files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+            # scandir: the file type comes with the listing (no stat per file), names sort as strings
+            with os.scandir(folder) as entries:
+                files = [Path(e.path) for e in sorted(entries, key=lambda e: e.name) if not e.name.startswith(".") and e.is_file()]
             if not files:
                 raise NnplugError(f"class folder {folder} has no images")
             for path in files:
