@@ -132,9 +132,11 @@ class ImageDataLoader(DataLoader):
         cache = SampleCache(self.preprocessing, self.transforms, self.workers, self.disk_cache, self.files.root)
         cache.fill(sources)
         assert cache.readable is not None and cache.pixels is not None
+        labels = np.array([source.label for source in sources], dtype=np.int64)
+        listed = np.bincount(labels, minlength=len(self.files.classes))
+        readable = np.bincount(labels[cache.readable], minlength=len(self.files.classes))
         for label, name in enumerate(self.files.classes):
-            present = [i for i, s in enumerate(sources) if s.label == label]
-            if present and not cache.readable[present].any():
+            if listed[label] and not readable[label]:
                 raise NnplugError(f"class folder {self.files.root / name} has no readable images")
         keep = np.flatnonzero(cache.readable)
         if len(keep) < len(sources):

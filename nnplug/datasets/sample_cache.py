@@ -139,7 +139,7 @@ class SampleCache:
         reasons: dict[int, str] = {}
         names = [identity(source, self.root) for source in sources] if self.disk is not None else [None] * len(sources)
         stored = self.disk.read(self.disk_key()) if self.disk is not None else None
-        todo = []
+        todo, hits, rows = [], [], []
         for position, name in enumerate(names):
             found = stored.index.get(name) if stored is not None and name is not None else None
             if found is None:
@@ -147,8 +147,11 @@ class SampleCache:
             elif isinstance(found, str):
                 reasons[position] = found
             else:
-                pixels[position] = stored.pixels[found]
-                readable[position] = True
+                hits.append(position)
+                rows.append(found)
+        if stored is not None and hits:
+            pixels[hits] = stored.pixels[rows]
+            readable[hits] = True
         tasks = decode_tasks([sources[position] for position in todo], self.workers)
         for task, results in zip(tasks, self._run(tasks)):
             for index, result in zip(task.positions, results):
