@@ -83,24 +83,29 @@ LUMA_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 def colour_array(pixels: np.ndarray, grayscale: bool) -> np.ndarray:
     """:meth:`ImageTransforms.grayscale` (luma, one channel) or :meth:`ImageTransforms.to_rgb` (three
-    channels) on (H, W, C) pixels with C 1 or 3: float32 values."""
+    channels) on (H, W, C) pixels, or a batch of them (N, H, W, C), with C 1 or 3: float32 values."""
     values = pixels.astype(np.float32)
     if grayscale:
-        return values if values.shape[2] == 1 else (values[:, :, :3] @ LUMA_WEIGHTS)[:, :, None]
-    return np.repeat(values, 3, axis=2) if values.shape[2] == 1 else values[:, :, :3]
+        return values if values.shape[-1] == 1 else (values[..., :3] @ LUMA_WEIGHTS)[..., None]
+    return np.repeat(values, 3, axis=-1) if values.shape[-1] == 1 else values[..., :3]
 
 
 def minmax_array(pixels: np.ndarray) -> np.ndarray:
-    """:meth:`ImageTransforms.minmax_normalize` on a float32 array (values 0..255)."""
-    low, high = float(pixels.min()), float(pixels.max())
-    if high <= low:
-        return pixels
-    return (pixels - np.float32(low)) * np.float32(255 / (high - low))
+    """:meth:`ImageTransforms.minmax_normalize` on float32 (H, W, C) values 0..255, or on each image of
+    a batch (N, H, W, C); flat images are unchanged."""
+    axes = (-3, -2, -1)
+    low = pixels.min(axis=axes, keepdims=True).astype(np.float64)
+    high = pixels.max(axis=axes, keepdims=True).astype(np.float64)
+    spread = high > low
+    scale = np.where(spread, 255 / np.where(spread, high - low, 1), 1).astype(np.float32)
+    return (pixels - np.where(spread, low, 0).astype(np.float32)) * scale
 
 
 def invert_array(pixels: np.ndarray) -> np.ndarray:
-    """:meth:`ImageTransforms.adaptive_invert` on a float32 array (values 0..255)."""
-    return np.float32(255) - pixels if float(pixels[0, 0].mean()) < 127.5 else pixels
+    """:meth:`ImageTransforms.adaptive_invert` on float32 (H, W, C) values 0..255, or on each image of a
+    batch (N, H, W, C)."""
+    dark = pixels[..., :1, :1, :].mean(axis=-1, keepdims=True) < 127.5
+    return np.where(dark, np.float32(255) - pixels, pixels)
 
 
 class ImageTransforms(ABC):

@@ -52,9 +52,10 @@ class Preprocessing:
         return self.finish(transforms.to_array(image))
 
     def finish(self, pixels: np.ndarray) -> np.ndarray:
-        """The last step of every chain: float32 (H, W, C) values 0..255 to 0..1, shape checked."""
-        if pixels.shape != self.sample_shape:
-            raise ValueError(f"preprocessing gave shape {pixels.shape}, expected {self.sample_shape}")
+        """The last step of every chain: float32 (H, W, C) values 0..255 (or a batch of them,
+        (N, H, W, C)) to 0..1, shape checked."""
+        if pixels.shape[-3:] != self.sample_shape:
+            raise ValueError(f"preprocessing gave shape {pixels.shape[-3:]}, expected {self.sample_shape}")
         return np.clip(pixels * np.float32(1 / 255), 0.0, 1.0, dtype=np.float32)
 
     def key(self) -> dict[str, Any]:

@@ -90,3 +90,13 @@ def test_imagemagick_takes_the_jpeg_size_hint_unless_trim(tmp_path: Path) -> Non
     full = magick.preprocess_files([path], Preprocessing((40, 30), trim=True))[0]
     assert np.abs(hinted - full).mean() < 0.02
     assert "ImageMagick" in magick.version()
+
+
+def test_sixteen_bit_files_large_and_small_are_scaled_to_eight_bits(tmp_path: Path) -> None:
+    for size in ((32, 24), (300, 200)):
+        y, x = np.mgrid[0 : size[1], 0 : size[0]]
+        path = write_image(tmp_path / f"rgb16-{size[0]}.png", (x * 65535 // size[0]).astype(np.uint16))
+        for chain in (Preprocessing((16, 12)), Preprocessing((16, 12), trim=True)):
+            (result,) = VipsTransforms().preprocess_files([path], chain)
+            assert isinstance(result, np.ndarray) and result.shape == (12, 16, 3), result
+            assert 0.0 <= result.min() < 0.1 and 0.9 < result.max() <= 1.0  # the ramp, not saturated

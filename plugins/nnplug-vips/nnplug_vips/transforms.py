@@ -52,9 +52,10 @@ SHRINK_ON_LOAD = {
 }
 
 
-def fetch(image: pyvips.Image, shape: tuple[int, int, int] | None = None, band_format: str | None = None) -> np.ndarray:
+def fetch(image: pyvips.Image, shape: tuple[int, int, int] | None = None, band_format: str | None = None, exact: bool = False) -> np.ndarray | None:
     """Evaluate ``image``: its (H, W, C) pixels (``shape`` and ``band_format`` when the caller knows them:
-    each header field read from Python costs about 10 microseconds, as much as a digit's trim).
+    each header field read from Python costs about 10 microseconds, as much as a digit's trim). With
+    ``exact``, None when the pixels computed do not have the size ``shape`` and ``band_format`` imply.
 
     A small image is computed by a region fetch in the calling thread: libvips' thread pool costs
     more to start than the work on the small images of training sets (the data loaders run one
@@ -67,6 +68,8 @@ def fetch(image: pyvips.Image, shape: tuple[int, int, int] | None = None, band_f
         data = pyvips.Region.new(image).fetch(0, 0, width, height)
     else:
         data = image.write_to_memory()
+    if exact and len(data) != width * height * bands * np.dtype(dtype).itemsize:
+        return None  # not the band format the caller assumed
     return np.frombuffer(data, dtype=dtype).reshape(height, width, bands)
 
 
@@ -127,25 +130,26 @@ class VipsTransforms(ImageTransforms):
 
     def preprocess_files(self, paths: Sequence[Path], preprocessing: Preprocessing) -> list[np.ndarray | str]:
         """The whole chain of many files, planned for libvips (see the module docstring)."""
-        target = preprocessing.resize
         decoded: list[np.ndarray | str] = []
         for path in paths:
             try:
                 decoded.append(self.decode(path, preprocessing))
             except Exception as err:  # pyvips.Error, or an unsupported colour layout
                 decoded.append(error_line(err))
-        resized = iter(self.resize_many([pixels for pixels in decoded if not isinstance(pixels, str)], *target))
-        results: list[np.ndarray | str] = []
-        for pixels in decoded:
-            if isinstance(pixels, str):
-                results.append(pixels)
-                continue
-            values = colour_array(next(resized), preprocessing.grayscale)
+        readable = [index for index, pixels in enumerate(decoded) if not isinstance(pixels, str)]
+        resized = self.resize_many([decoded[index] for index in readable], *preprocessing.resize)
+        results: list[np.ndarray | str] = list(decoded)
+        by_channels: dict[int, list[int]] = {}
+        for position, pixels in enumerate(resized):
+            by_channels.setdefault(pixels.shape[2], []).append(position)
+        for members in by_channels.values():  # the steps after the resize, on all images at once
+            values = colour_array(np.stack([resized[position] for position in members]), preprocessing.grayscale)
             if preprocessing.minmax_normalize:
                 values = minmax_array(values)
             if preprocessing.adaptive_invert:
                 values = invert_array(values)
-            results.append(preprocessing.finish(values))
+            for position, sample in zip(members, preprocessing.finish(values)):
+                results[readable[position]] = sample
         return results
 
     def decode(self, path: Path, preprocessing: Preprocessing) -> np.ndarray:
@@ -160,15 +164,23 @@ class VipsTransforms(ImageTransforms):
             width, height = image.width, image.height
         else:
             image, width, height = open_for_size(path, preprocessing.resize)
-        bands, band_format = image.bands, image.format
-        if band_format != "uchar" or (bands >= 4 and image.interpretation == "cmyk"):
-            image = standard(image)
-            bands, band_format = image.bands, "uchar"
-        if image.hasalpha():
-            image, bands = self.remove_alpha(image), bands - 1
-        if not preprocessing.trim and width * height > STACK_AT_MOST:
-            (width, height), image = preprocessing.resize, self.resize(image, *preprocessing.resize)
-        pixels = fetch(image, (height, width, bands), band_format)
+        # 8-bit files are the rule: their band format is not read (one header field less per file);
+        # the size of the computed pixels tells, and other formats go through standard().
+        bands = image.bands
+        if bands >= 4 and image.interpretation == "cmyk":
+            image, bands = standard(image), 3
+        for attempt in ("as stored", "standardized"):
+            if attempt == "standardized":  # opened again: a sequential file is read once per opening
+                image = standard(open_image(path) if preprocessing.trim else open_for_size(path, preprocessing.resize)[0])
+                bands = image.bands
+            if image.hasalpha():
+                image, bands = self.remove_alpha(image), bands - 1
+            shape = (height, width, bands)
+            if not preprocessing.trim and width * height > STACK_AT_MOST:
+                image, shape = self.resize(image, *preprocessing.resize), (*preprocessing.resize[::-1], bands)
+            pixels = fetch(image, shape, "uchar", exact=attempt == "as stored")
+            if pixels is not None:
+                break
         return trim_array(pixels) if preprocessing.trim else pixels
 
     def resize_many(self, images: list[np.ndarray], width: int, height: int) -> list[np.ndarray]:
