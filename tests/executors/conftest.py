@@ -44,14 +44,16 @@ class Fragile(toys.SoftmaxRegression):
         fail_seed: raise ValueError with this model seed.
         die_seed: kill its own process with this model seed.
         hang_seed: sleep a minute with this model seed.
+        step_seconds: sleep that long at every training step (slow trials).
     """
 
     engine: ClassVar[str] = "numpy"
     tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
-    def __init__(self, fail_seed: int = -1, die_seed: int = -1, hang_seed: int = -1) -> None:
+    def __init__(self, fail_seed: int = -1, die_seed: int = -1, hang_seed: int = -1, step_seconds: float = 0.0) -> None:
         super().__init__()
         self.fail_seed, self.die_seed, self.hang_seed = fail_seed, die_seed, hang_seed
+        self.step_seconds = step_seconds
         self.steps = 0
 
     def build(self, sample_shape: tuple[int, ...], nbr_classes: int, seed: int) -> None:
@@ -63,6 +65,7 @@ class Fragile(toys.SoftmaxRegression):
         """Misbehave at the third training step."""
         if training:
             self.steps += 1
+            time.sleep(self.step_seconds)
             if self.steps == 3:
                 if self.seed == self.fail_seed:
                     raise ValueError("boom at step 3")

@@ -103,3 +103,31 @@ def test_the_ray_executor_honours_the_executor_contract(cluster):
     from nnplug.testing.executor_contract import check_executor
 
     check_executor(Ray, {"ray_address": cluster.address})
+
+
+class RemoveNodeWhenAllRun:
+    """Loses a node of the cluster once every trial reported an epoch (all are running, one on that node)."""
+
+    def __init__(self, cluster, node, trials):
+        self.cluster, self.node, self.trials = cluster, node, trials
+        self.seen = set()
+
+    def __getattr__(self, name):
+        return lambda *args: None
+
+    def epoch_finished(self, context, metrics):
+        self.seen.add(context.repeat)
+        if self.node is not None and len(self.seen) == self.trials:
+            node, self.node = self.node, None
+            self.cluster.remove_node(node, allow_graceful=False)
+
+
+def test_a_lost_node_fails_its_trials_only(cluster, train, run_document):
+    doomed = cluster.add_node(num_cpus=1)
+    cluster.wait_for_nodes()
+    args = ["--executor=ray", "--model=Fragile", "--step-seconds=0.3", "--nbr-epochs=3", "--training-times=3"]
+    status, session = train(args, observers=[RemoveNodeWhenAllRun(cluster, doomed, 3)])
+    repeats = run_document(session.run_dir)["experiments"][0]["repeats"]
+    lost = [r for r in repeats if r["error"]]
+    assert status == 1 and len(lost) == 1 and lost[0]["error"].startswith("Ray worker lost")
+    assert all(len(r["epochs"]) == 3 for r in repeats if not r["error"])

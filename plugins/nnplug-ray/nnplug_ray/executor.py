@@ -109,30 +109,34 @@ class Ray(Executor):
         import ray
 
         study.start()
-        sink = ray.remote(EventSink).options(num_cpus=0).remote()
+        sink = _event_sink(ray)
         registry = ray.put(study.registry)
         loaders = [ray.put(loader) for loader in study.loaders]  # once: every node fetches it once
         remote = ray.remote(_trial_task).options(num_cpus=self.trial_cpus, num_gpus=self.trial_gpus, max_retries=0)
         threads = max(1, int(self.trial_cpus))
         run_dir = str(study.run_dir) if study.run_dir is not None else None
         tasks = {remote.remote(trial, registry, loaders[trial.dataset], run_dir, sink, threads): trial for trial in study.trials}
-        trials = {trial.key: trial for trial in study.trials}
+        relay = _Relay(sink, study, {trial.key: trial for trial in study.trials})
         try:
             while tasks:
                 ready, _ = ray.wait(list(tasks), num_returns=1, timeout=POLL_SECONDS)  # wakes when a task ends
                 done, _ = ray.wait(list(tasks), num_returns=len(tasks), timeout=0) if ready else ([], None)
-                _relay(sink, study, trials)  # a finished task's events are all in the sink (see _trial_task)
+                # a finished task's events are all in the sink (see _trial_task): read them before its end
+                for attempt in range(20 if done else 1):
+                    if relay():
+                        break
+                    time.sleep(0.1 * attempt)
                 for ref in done:
                     trial = tasks.pop(ref)
                     error, interrupted = _outcome(ray, ref)
                     study.trial_ended(trial, error=error, interrupted=interrupted)
         except BaseException:
-            self._cancel(ray, sink, study, trials, tasks)
+            self._cancel(ray, relay, study, tasks)
             raise
         finally:
             ray.kill(sink)
 
-    def _cancel(self, ray: Any, sink: Any, study: Study, trials: dict[tuple[int, int], Trial], tasks: dict[Any, Trial]) -> None:
+    def _cancel(self, ray: Any, relay: "_Relay", study: Study, tasks: dict[Any, Trial]) -> None:
         """Interrupt running tasks (each reports its last epochs), force-stop the rest after the grace period."""
         for ref in tasks:
             ray.cancel(ref)
@@ -144,7 +148,7 @@ class Ray(Executor):
             ray.cancel(ref, force=True)
         for _ in range(50):  # the events sent before the end; an observer failing on one loses only that one
             try:
-                _relay(sink, study, trials)
+                relay()
                 break
             except BaseException as err:  # also: the sink's actor may be gone with a lost node
                 LOG.debug("event not recorded while stopping: %r", err)
@@ -162,11 +166,12 @@ def _check_reachable(address: str) -> None:
 
 
 class EventSink:
-    """Where trials put their events and the driver takes them (a Ray actor).
+    """Where trials put their events and the driver reads them (a Ray actor).
 
     A synchronous actor runs the calls of one caller in the order they were made, so each trial's
     events come out in the order it sent them, and a trial's last call returning means every
-    event it sent before is in.
+    event it sent before is in. Reading does not remove: a read whose answer was lost (a node
+    lost, the actor briefly unreachable) is simply made again.
     """
 
     def __init__(self) -> None:
@@ -177,21 +182,42 @@ class EventSink:
         self.events.append(item)
 
     def count(self) -> int:
-        """How many events are waiting."""
+        """How many events were put."""
         return len(self.events)
 
-    def take(self) -> list[Any]:
-        """Every event kept so far, oldest first; the sink is then empty."""
-        events, self.events = self.events, []
-        return events
+    def since(self, start: int) -> list[Any]:
+        """The events from number ``start`` (0-based) on, oldest first."""
+        return self.events[start:]
 
 
-def _relay(sink: Any, study: Study, trials: dict[tuple[int, int], Trial]) -> None:
-    """Hand every event waiting in the sink to the study."""
-    import ray
+def _event_sink(ray: Any) -> Any:
+    """An :class:`EventSink` actor on the driver's node: losing another node does not lose the events."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    for key, event, data in ray.get(sink.take.remote()):
-        study.receive(trials[key], event, data)
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+    return ray.remote(EventSink).options(num_cpus=0, scheduling_strategy=here).remote()
+
+
+class _Relay:
+    """Hands the study the events the sink received since the last time."""
+
+    def __init__(self, sink: Any, study: Study, trials: dict[tuple[int, int], Trial]) -> None:
+        self.sink, self.study, self.trials = sink, study, trials
+        self.read = 0
+
+    def __call__(self) -> bool:
+        """Relay what is new; False when the sink could not be reached this time (nothing lost: read again)."""
+        import ray
+
+        try:
+            events = ray.get(self.sink.since.remote(self.read))
+        except ray.exceptions.ActorUnavailableError as err:  # transient (a node just lost)
+            LOG.debug("event sink unreachable for now: %s", err)
+            return False
+        for key, event, data in events:
+            self.read += 1
+            self.study.receive(self.trials[key], event, data)
+        return True
 
 
 def _outcome(ray: Any, ref: Any) -> tuple[str | None, bool]:
