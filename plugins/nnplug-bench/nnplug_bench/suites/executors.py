@@ -168,7 +168,10 @@ class ExecutorsSuite(Suite):
             "processes: 2 workers of 1 thread; ray: 1 CPU per trial on a local 2-CPU Ray instance started once "
             f"(start-up {self.ray_start_seconds:.1f} s, not in the study times)",
             f"decoded numbers dataset: {self.dataset_mb:.1f} MB (float32) held once by the driver; workers share its pages",
-            "peak_pss_mb: driver + trial workers (Ray's GCS, raylet and agents not counted)",
+            "peak_pss_mb: driver + trial workers (Ray's GCS, raylet and agents not counted); worker_dataset_*: the decoded "
+            "dataset's pages in a worker after an epoch of minibatches (shared: read from the driver's or the object store's)",
+            "load average at the end (1, 5, 15 min): " + ", ".join(f"{value:.1f}" for value in os.getloadavg())
+            + " (parallel speed-ups need the cores free)",
         ]
 
 
