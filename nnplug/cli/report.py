@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -29,6 +30,8 @@ def report(run_dirs: tuple[Path, ...], plots: bool, compare_to: Path | None) -> 
     runs = [load_run(path) for path in run_dirs]
     rows = [row for run in runs for row in summarize(run)]
     click.echo(format_table(rows), nl=False)
+    for run in runs:
+        _rank_sweep(run, plots)
     if plots:
         from nnplug.plots import save_run_plots
 
@@ -40,6 +43,26 @@ def report(run_dirs: tuple[Path, ...], plots: bool, compare_to: Path | None) -> 
             click.echo(f"{run.path}: {len(written)} plots redrawn")
     if compare_to is not None:
         _compare(runs, compare_to)
+
+
+def _rank_sweep(run: Any, plots: bool) -> None:
+    """For a run whose experiments differ in some options (a sweep): rank them, and plot the metric against each option."""
+    from nnplug.report import summarize
+    from nnplug.sweep import format_ranking, plot_sweep, swept_options
+
+    configs = [result.config for result in run.experiments]
+    swept = swept_options(configs)
+    if not swept:
+        return
+    rows = summarize(run)
+    click.echo(f"\n{run.name}: experiments ranked by final dev {rows[0].scale.name} (options varied: {', '.join(swept)})")
+    click.echo(format_ranking(rows), nl=False)
+    if plots:
+        try:
+            path = plot_sweep(rows, configs, run.path / "sweep.png", f"final dev {rows[0].scale.name} by option (mean ± std over repeats)")
+        except OSError as err:
+            raise NnplugError(f"cannot draw the sweep plot of {run.path}: {err.strerror or err}") from None
+        click.echo(f"{run.path}: sweep plot {path.name}")
 
 
 def _compare(runs: list, directory: Path) -> None:
