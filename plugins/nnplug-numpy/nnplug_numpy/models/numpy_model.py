@@ -36,7 +36,6 @@ class NumpyModel(Model):
         self._parameters: list[Parameter] = []
         self._gradients = np.zeros(0, dtype=self.dtype)
         self._gradient_views: list[np.ndarray] = []
-        self._gradients = np.zeros(0, dtype=self.dtype)
         self._owner: dict[int, int] = {}
         #: inputs of every layer in the last (non-frozen) training forward, then its output.
         self._activations: list[np.ndarray] = []
@@ -55,16 +54,17 @@ class NumpyModel(Model):
         size = int(np.prod(sample_shape))
         for position, layer in enumerate(self.layers):
             size = layer.build(f"L{position}_{type(layer).__name__}", size, self.dtype, init_rng)
+        self._parameters = [param for layer in self.layers for param in layer.parameters]
         self._values = _share_one_buffer(self._parameters, "value", self.dtype)
         self._gradients = _share_one_buffer(self._parameters, "grad", self.dtype)
         self._gradient_views = [param.grad for param in self._parameters]
-        self._parameters = [param for layer in self.layers for param in layer.parameters]
-        self._gradients = _share_one_buffer(self._parameters, self.dtype)
         self._owner = {id(param): position for position, layer in enumerate(self.layers) for param in layer.parameters}
         self._activations = []
 
     def parameters(self) -> list[Parameter]:
         """Every layer's parameters, in layer order."""
+        return list(self._parameters)
+
     def gradient_arrays(self) -> list[np.ndarray]:
         """The one buffer every parameter's ``grad`` is a view of (one finite test covers them all).
 
@@ -74,12 +74,6 @@ class NumpyModel(Model):
         if all(param.grad is view for param, view in zip(self._parameters, self._gradient_views)):
             return [self._gradients]
         return [param.grad for param in self._parameters]
-
-        return list(self._parameters)
-
-    def gradient_arrays(self) -> list[np.ndarray]:
-        """The one buffer every parameter's ``grad`` is a view of (one finite test covers them all)."""
-        return [self._gradients]
 
     def layer_names(self) -> list[str]:
         """``L0_Dense``, ``L1_Dropout``...: the names observers receive."""
@@ -212,8 +206,6 @@ class NumpyModel(Model):
             layer.load_state(state)
 
 
-
-
 def _share_one_buffer(parameters: list[Parameter], attribute: str, dtype: np.dtype) -> np.ndarray:
     """Make every parameter's ``value`` (or ``grad``) a view of one flat buffer, in order; return the buffer.
 
@@ -229,17 +221,4 @@ def _share_one_buffer(parameters: list[Parameter], attribute: str, dtype: np.dty
         view[...] = array
         setattr(param, attribute, view)
         offset += array.size
-    return buffer
-def _share_one_buffer(parameters: list[Parameter], dtype: np.dtype) -> np.ndarray:
-    """Make every parameter's ``grad`` a view of one flat zeroed buffer, and return the buffer.
-
-    Layers write gradients in place (``out=``), so they land in the buffer: checks then test
-    all gradients with one reduction instead of one per tensor.
-    """
-    buffer = np.zeros(sum(param.grad.size for param in parameters), dtype=dtype)
-    offset = 0
-    for param in parameters:
-        size = param.grad.size
-        param.grad = buffer[offset : offset + size].reshape(param.grad.shape)
-        offset += size
     return buffer
