@@ -78,7 +78,7 @@ class Ray(Executor):
         if not LOG.isEnabledFor(logging.DEBUG):  # Ray's start-up notices are not the user's business unless --debug
             ray_log.setLevel(logging.ERROR)
         try:
-            ray.init(address=address or None, **options)
+            ray.init(address=address or "local", **options)  # "local": a new instance even when another runs here
         except (ConnectionError, RuntimeError, ValueError) as err:
             where = f"at {address}" if address else "(local instance)"
             raise NnplugError(f"cannot start or reach the Ray cluster {where}: {' '.join(str(err).split())[:300]}") from None
@@ -108,8 +108,12 @@ class Ray(Executor):
         """Submit every trial as a task, relay their events to the study as they come."""
         import ray
 
-        study.start()
-        sink = _event_sink(ray)
+        sink = _event_sink(ray)  # its worker process starts while the datasets are decoded
+        try:
+            study.start()
+        except BaseException:
+            ray.kill(sink)
+            raise
         registry = ray.put(study.registry)
         loaders = [ray.put(loader) for loader in study.loaders]  # once: every node fetches it once
         remote = ray.remote(_trial_task).options(num_cpus=self.trial_cpus, num_gpus=self.trial_gpus, max_retries=0)
