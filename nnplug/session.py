@@ -20,7 +20,9 @@ from nnplug.progress import EpochPrinter, ProgressBars, is_terminal
 from nnplug.registry import Registry
 from nnplug.results import ExperimentResult
 from nnplug.runs import RunWriter, create_run_directory
-from nnplug.trainer import Trainer, TrainingObserver
+from nnplug.executor import Executor
+from nnplug.study import Study, TrialProgress, check_parallel
+from nnplug.trainer import TrainingObserver
 
 
 class TrainingSession:
@@ -47,6 +49,7 @@ class TrainingSession:
         self.run_dir: Path | None = None
         self.writer: RunWriter | None = None
         self._observers: list[TrainingObserver] = []
+        self._executor: Executor | None = None
 
     def observers(self) -> list[TrainingObserver]:
         """The observers of this session, in the order they are notified (the run directory is created here)."""
@@ -57,9 +60,11 @@ class TrainingSession:
         title = f"Run {self.run_dir.name}"
         from nnplug.plots import RunPlotter
 
+        in_process = self._executor is None or self._executor.in_process
         observers: list[TrainingObserver] = [EpochPrinter()]
         if self.show_progress:
-            observers.append(ProgressBars(experiments))
+            # trials running elsewhere report epochs, not minibatches: one bar over the trials
+            observers.append(ProgressBars(experiments) if in_process else TrialProgress(sum(e.options.training_times for e in experiments)))
         observers.append(self.writer)
         if self.draw_plots:
             observers.append(RunPlotter(self.run_dir, self.writer.results, title))
@@ -71,7 +76,8 @@ class TrainingSession:
             from nnplug.profiling import Profiler
 
             observers.append(Profiler(self.run_dir, echo=click.echo))
-        observers += _optional_observers(self.run_dir, experiments)
+        if in_process:  # otherwise every trial saves its own checkpoints and dumps (nnplug.trials)
+            observers += _optional_observers(self.run_dir, experiments)
         if options.display_graphs:
             from nnplug.live import LiveGraphs
 
@@ -84,10 +90,27 @@ class TrainingSession:
         Raises:
             KeyboardInterrupt: on Ctrl-C, after saving; its message says where the run is.
         """
-        self._observers = self.observers()
-        trainer = Trainer(self.registry, self._observers)
+        self._executor = self._prepare_executor()  # bad executor options or cluster: nothing written yet
         try:
-            self.results = trainer.run(self.command.experiments)
+            return self._run(self._executor)
+        finally:
+            self._executor.close()
+
+    def _prepare_executor(self) -> Executor:
+        """The selected executor, prepared (options checked, cluster reached)."""
+        name = self.command.global_options.executor
+        executor: Executor = self.registry.create("executor", name, self.command.executor_options)
+        if not executor.in_process:
+            check_parallel(self.command.experiments, self.command.global_options.display_graphs, name)
+        executor.prepare(self.command.experiments)
+        return executor
+
+    def _run(self, executor: Executor) -> int:
+        self._observers = self.observers()
+        study = Study(self.registry, self.command.experiments, self._observers, self.run_dir)
+        try:
+            executor.run(study)
+            self.results = study.results()
         except KeyboardInterrupt:
             self._close("interrupted")
             raise KeyboardInterrupt(f"run saved in {self.run_dir} (up to {self.writer.last_epoch()})") from None
@@ -101,6 +124,11 @@ class TrainingSession:
         except BaseException as err:
             self._close("failed", f"{type(err).__name__}: {err}")
             raise
+        failures = study.failure_line()
+        if failures:  # the other trials went on; the command says which failed
+            self._close("failed", failures)
+            click.echo(f"train: error: {failures} (run saved in {self.run_dir})", err=True)
+            return 1
         self._close("finished")
         click.echo(f"Run saved in {self.run_dir}")
         return 0
