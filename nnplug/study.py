@@ -194,12 +194,6 @@ class Study:
             except BaseException as err:  # stopping already: the other trials must still be marked
                 LOG.debug("trial %s: not marked interrupted: %r", trial.name, err)
 
-    def finish(self) -> None:
-        """Close the experiments whose trials did not all end (the run was stopped)."""
-        for experiment in self.experiments:
-            if not all((experiment.index, r) in self._ended for r in range(experiment.options.training_times)):
-                self._notify("experiment_finished", self._results[experiment.index])
-
     def results(self) -> list[ExperimentResult]:
         """Every experiment's results, in the command's order."""
         if self._in_process is not None:
