@@ -43,6 +43,8 @@ class DataLoader(Plugin):
     """
 
     kind: ClassVar[str] = "data_loader"
+    #: The range sample values lie in (contract checks verify it); None: unbounded (standardized features).
+    sample_range: ClassVar[tuple[float, float] | None] = (0.0, 1.0)
 
     @abstractmethod
     def load(self, seed: int) -> None:
