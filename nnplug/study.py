@@ -20,6 +20,7 @@ from tqdm import tqdm
 from nnplug.data_loader import DataLoader
 from nnplug.errors import NnplugError
 from nnplug.experiment import Experiment
+from nnplug.metric import MetricScale
 from nnplug.registry import Registry
 from nnplug.results import EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.trainer import RepeatContext, Trainer, TrainingObserver
@@ -242,7 +243,7 @@ class _CurrentRepeat(TrainingObserver):
 
 
 class TrialProgress(TrainingObserver):
-    """A bar over the trials of a study: done, running, failed, and the best dev accuracy so far.
+    """A bar over the trials of a study: done, running, failed, and the best dev metric so far (by the metric's direction).
 
     Args:
         total: number of trials.
@@ -253,14 +254,17 @@ class TrialProgress(TrainingObserver):
         self.bar = tqdm(total=total, desc="trials", unit="trial", file=stream or sys.stderr, dynamic_ncols=True)
         self.running = self.failed = 0
         self.best: tuple[float, str] | None = None
+        self.scale = MetricScale()
 
     def repeat_started(self, context: RepeatContext) -> None:
         self.running += 1
         self._show()
 
     def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
-        if metrics.dev_accuracy is not None and (self.best is None or metrics.dev_accuracy > self.best[0]):
-            self.best = (metrics.dev_accuracy, f"{context.experiment.exp_id} r{context.repeat + 1}")
+        self.scale = context.metric.scale()
+        value = metrics.dev_metric
+        if value is not None and (self.best is None or (value > self.best[0] if self.scale.higher_is_better else value < self.best[0])):
+            self.best = (value, f"{context.experiment.exp_id} r{context.repeat + 1}")
         self._show()
 
     def repeat_finished(self, context: RepeatContext) -> None:
@@ -270,7 +274,7 @@ class TrialProgress(TrainingObserver):
         self._show()
 
     def _show(self) -> None:
-        best = f", best dev acc {100 * self.best[0]:.2f}% ({self.best[1]})" if self.best else ""
+        best = f", best dev {self.scale.name} {self.scale.format(self.best[0])} ({self.best[1]})" if self.best else ""
         self.bar.set_postfix_str(f"running {self.running}, failed {self.failed}{best}", refresh=True)
 
     def close(self) -> None:
