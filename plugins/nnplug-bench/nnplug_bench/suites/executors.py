@@ -237,25 +237,23 @@ class TreeMemory:
 
 
 def dataset_pages(array: Any) -> dict[str, float]:
-    """Resident MB of the memory mappings holding ``array``'s buffer in this process, shared and private (Linux smaps).
+    """Resident MB of ``array``'s buffer in this process: pages shared with another process, and pages only this one maps.
 
-    A worker that reads a dataset it shares has it in shared pages; one holding its own copy, in private pages.
+    Read page by page from ``/proc/self/pagemap`` (bit 63: present, bit 56: exclusively mapped).
+    A worker reading a dataset it shares (forked from the driver, or from Ray's object store) has
+    it in shared pages; one holding its own copy, in private pages.
     """
-    start = int(array.__array_interface__["data"][0])
-    end = start + array.nbytes
-    shared = private = 0
-    inside = False
-    with open("/proc/self/smaps", encoding="ascii") as smaps:
-        for line in smaps:
-            first = line.split()[0]
-            if not first.endswith(":"):  # a mapping's header; the kernel may split one allocation in several
-                low, high = (int(bound, 16) for bound in first.split("-"))
-                inside = low < end and high > start
-            elif inside and first in ("Shared_Clean:", "Shared_Dirty:"):
-                shared += int(line.split()[1])
-            elif inside and first in ("Private_Clean:", "Private_Dirty:"):
-                private += int(line.split()[1])
-    return {"worker_dataset_shared_mb": shared / 1024, "worker_dataset_private_mb": private / 1024}
+    import struct
+
+    page = os.sysconf("SC_PAGE_SIZE")
+    first = int(array.__array_interface__["data"][0]) // page
+    last = (int(array.__array_interface__["data"][0]) + array.nbytes - 1) // page
+    with open("/proc/self/pagemap", "rb") as pagemap:
+        pagemap.seek(first * 8)
+        entries = struct.unpack(f"<{last - first + 1}Q", pagemap.read((last - first + 1) * 8))
+    present = [entry for entry in entries if entry >> 63 & 1]
+    private = sum(1 for entry in present if entry >> 56 & 1)
+    return {"worker_dataset_shared_mb": (len(present) - private) * page / 2**20, "worker_dataset_private_mb": private * page / 2**20}
 
 
 def _epoch_of_data(loader: Any) -> dict[str, float]:
@@ -320,7 +318,7 @@ def ray_overhead(registry: Any, command: Any) -> dict[str, float]:
     sender = ray.remote(_send).options(num_cpus=1)
     events = 4  # repeat_started, epoch_started, epoch_finished, repeat_finished of a 1-epoch trial
     with_events = _median_ms(lambda: ray.get(sender.remote(sink, events)))
-    ray.get(sink.take.remote())
+    ray.get(sink.since.remote(0))
     ray.kill(sink)
     return {
         "schedule_ms": schedule, "data_ms": max(0.0, data - schedule), "events_ms": max(0.0, with_events - schedule), "put_ms": put_ms,
