@@ -63,7 +63,7 @@ class Task(Plugin):
 
 
 class Classification(Task):
-    """Assign each sample one class among ``labels``; targets are one-hot rows.
+    """Assign each sample one class among the labels; targets are one-hot rows.
 
     ``labels`` are the class names, in the order of the one-hot columns; ``len(labels)`` is the
     number of model outputs. Models typically end in a softmax (class probabilities).
