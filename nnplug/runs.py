@@ -17,6 +17,7 @@ directory back into the result dataclasses that plots and reports use.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -26,11 +27,11 @@ import subprocess
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import nnplug
 from nnplug.errors import NnplugError
-from nnplug.files import SpaceReserve, check_writable, remove_stale_temporaries, safe_name, write_atomically, write_text  # noqa: F401  (also used from here by older code)
+from nnplug.files import SpaceReserve, check_writable, remove_stale_temporaries, safe_name, shown_name, write_atomically, write_text  # noqa: F401  (also used from here by older code)
 from nnplug.experiment import Experiment
 from nnplug.results import OLD_FIELD_NAMES, EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.trainer import RepeatContext, TrainingObserver
@@ -256,11 +257,39 @@ def load_run(path: Path) -> SavedRun:
         raise NnplugError(f"cannot read {run_file}: {err}") from None
     if not isinstance(document, dict) or document.get("format") != RUN_FORMAT:
         raise NnplugError(f"{path} is not an nnplug run directory ({RUN_FILE} is not an nnplug run)")
-    experiments = [_experiment_from_dict(e) for e in document.pop("experiments", [])]
+    with damaged_run(run_file):
+        experiments = [_experiment_from_dict(e) for e in document.pop("experiments", [])]
     return SavedRun(path, document, experiments)
 
 
+@contextlib.contextmanager
+def damaged_run(run_file: Path) -> Iterator[None]:
+    """Turn what a hand-edited or truncated ``run.json`` makes code raise into one line naming the file.
+
+    What is read from a file is checked as strictly as what is typed: a missing key or a value
+    of the wrong type is a damaged file (exit 2), not a bug in nnplug (a traceback).
+    """
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as err:
+        detail = f"missing {err}" if isinstance(err, KeyError) else " ".join(f"{type(err).__name__}: {err}".split())
+        raise NnplugError(f"{shown_name(run_file)} is damaged or not a run this version can read ({detail})") from None
+
+
 def _experiment_from_dict(data: dict[str, Any]) -> ExperimentResult:
+    if not isinstance(data, dict) or not isinstance(data.get("exp_id"), str) or not isinstance(data.get("config", {}), dict):
+        raise ValueError("an experiment needs an exp_id text and a config object")
+    for key in ("metric", "task"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str) and not (isinstance(value, dict) and isinstance(value.get("name", ""), str)):
+            raise ValueError(f"an experiment's {key} must be a name or an object with a name")
+    for item in data.get("repeats", []):
+        if not isinstance(item, dict) or not all(isinstance(e, dict) for e in item.get("epochs", [])):
+            raise ValueError("repeats and epochs must be objects")
+    return _experiment_from_checked_dict(data)
+
+
+def _experiment_from_checked_dict(data: dict[str, Any]) -> ExperimentResult:
     repeat_fields = {f.name for f in fields(RepeatResult)}
     epoch_fields = {f.name for f in fields(EpochMetrics)}
     repeats = []

@@ -25,10 +25,13 @@ def report(run_dirs: tuple[Path, ...], plots: bool, compare_to: Path | None) -> 
     value of that metric (mean ± standard deviation over repeats), epochs and mean time per epoch.
     """
     from nnplug.report import format_table, summarize
-    from nnplug.runs import load_run
+    from nnplug.runs import RUN_FILE, damaged_run, load_run
 
     runs = [load_run(path) for path in run_dirs]
-    rows = [row for run in runs for row in summarize(run)]
+    rows = []
+    for run in runs:
+        with damaged_run(run.path / RUN_FILE):  # a value of the wrong type shows only where it is used
+            rows += summarize(run)
     click.echo(format_table(rows), nl=False)
     for run in runs:
         _rank_sweep(run, plots)
@@ -37,7 +40,8 @@ def report(run_dirs: tuple[Path, ...], plots: bool, compare_to: Path | None) -> 
 
         for run in runs:
             try:
-                written = save_run_plots(run.path, run.experiments, f"Run {run.name}")
+                with damaged_run(run.path / RUN_FILE):
+                    written = save_run_plots(run.path, run.experiments, f"Run {run.name}")
             except OSError as err:
                 raise NnplugError(f"cannot redraw the plots of {run.path}: {err.strerror or err}") from None
             click.echo(f"{run.path}: {len(written)} plots redrawn")
