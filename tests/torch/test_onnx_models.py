@@ -165,7 +165,7 @@ def test_onnx_one_layer_trains_like_one_layer_on_colors(train, tmp_path):
     if not (datasets / "colors").is_dir():
         pytest.skip("datasets/colors is not there")
     cli.main(["onnx", "one-layer", "--init=zeros", f"--output={tmp_path / 'one_layer.onnx'}"], standalone_mode=False)
-    common = ["--data-loader=NumpyVips", f"--datasets-path={datasets}", "--nbr-epochs=4", "--learning-rate=0.01",
+    common = ["--data-loader=Vips", f"--datasets-path={datasets}", "--nbr-epochs=4", "--learning-rate=0.01",
               "--max-minibatch-size=20"]
     (onnx_run,) = train([*common, "--model=OnnxTorch", f"--models-path={tmp_path}", "--optimizer=SGDTorch",
                          "--loss=CrossEntropyTorch", "--accuracy=ClassesTorch"])

@@ -111,11 +111,12 @@ def test_observers_see_backward_per_module(registry):
 @pytest.mark.parametrize("args, message", [
     (["--model=NLayersTorch", "--device=cuda"], "no CUDA device"),
     (["--model=NLayersTorch", "--dropout-rate=1.5"], "--dropout-rate must be in [0, 1)"),
-    (["--optimizer=AdamTorch"], "AdamTorch updates torch models"),
+    (["--optimizer=AdamTorch"], "--optimizer=AdamTorch computes with engine torch but --model=OneLayer computes with numpy"),
+    (["--model=NLayersTorch", "--data-loader=NumpyVips"], "--data-loader=NumpyVips is pinned to engine numpy but --model=NLayersTorch"),
 ])
 def test_bad_torch_options_are_one_line_errors(args, message, capsys, tmp_path):
     if "cuda" in message and torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    status = run_guarded(lambda: run_train(["--data-loader=NumpyVips", "--nbr-epochs=1", f"--runs-dir={tmp_path}", *args]), "train", False)
+    status = run_guarded(lambda: run_train(["--data-loader=Vips", "--nbr-epochs=1", f"--runs-dir={tmp_path}", *args]), "train", False)
     err = capsys.readouterr().err.strip()
     assert status == 2 and message in err and len(err.splitlines()) == 1

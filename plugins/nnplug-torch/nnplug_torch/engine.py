@@ -11,7 +11,7 @@ from nnplug.engine import Engine
 
 
 class TorchEngine(Engine):
-    """torch tensors; samples and targets in float32 unless a tensor to imitate says otherwise."""
+    """torch tensors; float32 and float64 arrays keep their precision (other floats become float32)."""
 
     defaults: ClassVar[dict[str, dict[str, str]]] = {
         "classification": {"optimizer": "AdamTorch", "loss": "CrossEntropyTorch", "metric": "ClassesTorch"},
@@ -25,15 +25,17 @@ class TorchEngine(Engine):
         return np.asarray(value)
 
     def from_numpy(self, array: np.ndarray, like: Any = None) -> torch.Tensor:
-        """A tensor with ``like``'s dtype and device, else float32 on the CPU (integers kept).
+        """A tensor with ``like``'s dtype and device, else on the CPU with the array's dtype.
 
-        Shares the array's memory when the dtype already fits.
+        float32 and float64 arrays keep their precision (image loaders give float32 samples and
+        targets; in-memory float64 data reaches a float64 model unrounded), other floats become
+        float32, integers are kept. Shares the array's memory when the dtype already fits.
         """
         array = np.asarray(array)
         if isinstance(like, torch.Tensor):
             return torch.as_tensor(array, dtype=like.dtype, device=like.device)
-        if np.issubdtype(array.dtype, np.floating):
-            array = array.astype(np.float32, copy=False)
+        if np.issubdtype(array.dtype, np.floating) and array.dtype not in (np.float32, np.float64):
+            array = array.astype(np.float32)
         if not array.flags.writeable:
             array = array.copy()
         return torch.from_numpy(np.ascontiguousarray(array))
