@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import astuple
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -14,8 +15,8 @@ from nnplug.data_loader import Minibatch
 from nnplug.experiment import Experiment, ExperimentOptions
 from nnplug.registry import Registry
 from nnplug.trainer import Trainer
-from nnplug_numpy.layers import Dense, Softmax, Tanh
 from nnplug_numpy.engine import NumpyEngine
+from nnplug_numpy.layers import Dense, Softmax, Tanh
 from nnplug_numpy.losses import CrossEntropy
 from nnplug_numpy.models.n_layers import NLayers
 from nnplug_numpy.models.numpy_model import NumpyModel
@@ -38,12 +39,16 @@ class NaNInBackward(Tanh):
 class WrongTanhModel(NumpyModel):
     """Dense → broken tanh → dense → softmax (test only)."""
 
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
+
     def create_layers(self, nbr_classes, dropout_rng):
         return [Dense(6), TanhWithoutDerivative(), Dense(nbr_classes), Softmax()]
 
 
 class NaNModel(NumpyModel):
     """Dense → tanh with a NaN backward → dense → softmax (test only)."""
+
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def create_layers(self, nbr_classes, dropout_rng):
         return [Dense(6), NaNInBackward(), Dense(nbr_classes), Softmax()]

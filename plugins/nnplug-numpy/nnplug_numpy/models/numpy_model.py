@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
@@ -17,15 +17,15 @@ DTYPES = ("float64", "float32")
 class NumpyModel(Model):
     """A model made of a stack of numpy layers (subclasses say which in :meth:`create_layers`).
 
-    Inputs arrive as numpy arrays or CPU torch tensors of any float dtype: they are converted,
-    cast to the model's dtype and flattened to one row per sample. Layers are named
+    Inputs arrive as numpy arrays of any float dtype (the numpy engine converts minibatches):
+    they are cast to the model's dtype and flattened to one row per sample. Layers are named
     ``L{position}_{LayerType}`` and parameters ``L{position}_{LayerType}_{W|b|gamma|beta}``.
 
     The randomness of a model comes from ``seed`` given to :meth:`build`: one generator for the
     initial values, an independent one for the dropout masks.
     """
 
-    engine = "numpy"
+    engine: ClassVar[str] = "numpy"
 
     def __init__(self, dtype: str = "float64") -> None:
         super().__init__()
@@ -79,11 +79,19 @@ class NumpyModel(Model):
         """``L0_Dense``, ``L1_Dropout``...: the names observers receive."""
         return [layer.name for layer in self.layers]
 
+    def parameter_names(self) -> list[str]:
+        """The parameter names :meth:`build` creates: they depend on the options only (layers built on one input feature)."""
+        rng = np.random.default_rng(0)
+        names = []
+        size = 1
+        for position, layer in enumerate(self.create_layers(2, rng)):
+            size = layer.build(f"L{position}_{type(layer).__name__}", size, self.dtype, rng)
+            names += [param.name for param in layer.parameters]
+        return names
+
     # ----- forward and backward
     def inputs(self, x: Any) -> np.ndarray:
         """``x`` as a numpy array of the model's dtype, one flat row per sample."""
-        if hasattr(x, "detach"):
-            x = x.detach().cpu().numpy()
         x = np.asarray(x)
         if x.ndim != 2:
             x = x.reshape(len(x), -1)
