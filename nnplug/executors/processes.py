@@ -87,8 +87,8 @@ class Processes(Executor):
                 ready = set(wait([w.connection for w in workers] + [w.process.sentinel for w in workers]))
                 for worker in list(workers):
                     if worker.connection in ready or worker.process.sentinel in ready:
-                        self._drain(study, worker, block=worker.process.sentinel in ready)
-                    if not worker.process.is_alive() and not self._drain(study, worker, block=True):
+                        self._drain(study, worker)
+                    if not worker.process.is_alive() and not self._drain(study, worker):
                         worker.process.join()
                         if not worker.ended:
                             study.trial_ended(worker.trial, error=f"worker process died ({_exit_reason(worker.process.exitcode)})")
@@ -109,7 +109,7 @@ class Processes(Executor):
         writer.close()
         return _Worker(trial, process, reader)
 
-    def _drain(self, study: Study, worker: _Worker, block: bool) -> bool:
+    def _drain(self, study: Study, worker: _Worker) -> bool:
         """Hand the worker's waiting messages to the study; return whether its pipe is still open."""
         while not worker.connection.closed:
             try:
@@ -152,7 +152,7 @@ class Processes(Executor):
     def _drain_safely(self, study: Study, worker: _Worker) -> bool:
         """:meth:`_drain` while stopping: an observer failing on an event (or a second Ctrl-C) does not stop the clean-up."""
         try:
-            return self._drain(study, worker, block=False)
+            return self._drain(study, worker)
         except BaseException as err:  # the run is being stopped already; the event is lost, the next ones are not
             LOG.debug("trial %s: event not recorded while stopping: %r", worker.trial.name, err)
             return not worker.connection.closed
