@@ -1,6 +1,7 @@
 """Check an installed plugin by kind and name: the dispatch the contract test suite uses."""
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 from nnplug.registry import KINDS, Registry
@@ -91,6 +92,8 @@ def check_plugin(
         instance = registry.create(kind, name, dict(options or {}))
     except Exception as err:  # noqa: BLE001 - any failure to load or build breaks the contract
         raise AssertionError(f"{KINDS[kind].title.lower()} {name!r} cannot be loaded: {err}") from err
+    if "registry" in inspect.signature(CHECKS[kind]).parameters:
+        check_options.setdefault("registry", registry)  # checks that look plugins up (engine defaults) see the same ones
     try:
         CHECKS[kind](instance, **check_options)
     except AssertionError:

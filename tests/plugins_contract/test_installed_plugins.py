@@ -67,8 +67,7 @@ def contract_arguments(kind: str, name: str, datasets_path: Path) -> tuple[dict[
         return MODEL_SETTINGS[name]
     if kind == "model" and name in MODEL_LOSS:
         return {}, {"loss": REGISTRY.create("loss", MODEL_LOSS[name], {})}
-    if kind == "engine":  # its defaults must name installed plugins that fit it
-        return {}, {"registry": REGISTRY}
+    # engines: check_plugin hands its registry to check_engine, whose defaults must name installed plugins that fit
     if kind == "inference_engine" and name in ENGINE_REQUESTS:
         return {}, {"request": ENGINE_REQUESTS[name]}
     if kind == "optimizer":
