@@ -1,0 +1,95 @@
+"""Reliability tests: what nnplug promises on failure (docs/failures.md), checked from outside.
+
+``run_command`` runs ``bin/train``, ``bin/infer`` or ``nnplug`` as a user would (a new process,
+its own session so signals reach only it) on the shipped ``colors`` dataset at 4x4 pixels.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnplug.arrays import ArrayDataLoader
+from nnplug.testing import toys
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = [str(ROOT / "bin" / "train"), f"--datasets-path={ROOT / 'datasets'}", "--dataset=colors", "--resize=4,4", "--cache=false"]
+INFER = [str(ROOT / "bin" / "infer"), f"--datasets-path={ROOT / 'datasets'}", f"--models-path={ROOT / 'models'}"]
+NNPLUG = [sys.executable, "-c", "from nnplug.cli.main import main; main()"]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """The environment of a command: one math thread, no display."""
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg", **extra)
+    return env
+
+
+def run_command(args: list[str], cwd: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    """Run a command to its end; return its status and outputs."""
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=environment(**env))
+
+
+def interrupt(args: list[str], cwd: Path, when: "callable", signals: list[int], timeout: float = 120) -> subprocess.CompletedProcess:
+    """Start a command, wait until ``when()`` is true, send it ``signals`` (50 ms apart), return its end."""
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(), start_new_session=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while not when():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the command ended before it could be interrupted: {process.communicate()}")
+            time.sleep(0.02)
+        for signum in signals:
+            process.send_signal(signum)
+            time.sleep(0.05)
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The non-empty lines of stderr."""
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+def hidden_leftovers(folder: Path) -> list[Path]:
+    """Hidden temporary files and staging folders under ``folder``."""
+    return [p for p in folder.rglob(".*") if p.name.endswith(".tmp") or p.name.startswith(".staging")]
+
+
+class TinyBlobs(ArrayDataLoader):
+    """Three classes of 2x2 RGB images, each dominated by one channel.
+
+    Args:
+        samples: samples per class.
+        max_minibatch_size: training minibatch size.
+    """
+
+    def __init__(self, samples: int = 10, max_minibatch_size: int = 16) -> None:
+        rng = np.random.default_rng(5)
+        x, y = [], []
+        for label in range(3):
+            image = rng.uniform(0, 0.3, (samples, 3, 2, 2))
+            image[:, label] += 0.6
+            x.append(image.reshape(samples, -1))
+            y += [label] * samples
+        super().__init__(np.concatenate(x), np.array(y), ["red", "green", "blue"], max_minibatch_size=max_minibatch_size)
+        self.image_shape = (3, 2, 2)
+
+
+@pytest.fixture
+def toy_registry():
+    """Only the toy plugins (no installed engine needed), trained in-process."""
+    return toys.toy_registry(TinyBlobs)
+
+
+__all__ = ["signal"]
