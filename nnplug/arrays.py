@@ -10,6 +10,7 @@ from typing import Iterator, ClassVar
 import numpy as np
 
 from nnplug.data_loader import DataLoader, Minibatch
+from nnplug.datasets.minibatches import check_minibatch_size
 
 
 class ArrayDataLoader(DataLoader):
@@ -40,7 +41,7 @@ class ArrayDataLoader(DataLoader):
         self.y_index = np.asarray(labels, dtype=np.int64)
         self.class_names = class_names or [str(i) for i in range(int(self.y_index.max()) + 1)]
         self.shares = partitions or {"training": 0.7, "dev": 0.15, "test": 0.15}
-        self.max_minibatch_size = max_minibatch_size
+        self.max_minibatch_size = check_minibatch_size(max_minibatch_size)
         self.indices: dict[str, np.ndarray] = {}
         self.seed = 0
 

@@ -156,6 +156,8 @@ def _parse_scalar(base: str, text: str) -> Any:
             return False
         raise OptionTypeError(f"expected true or false, got {text!r}")
     if base == "path":
+        if not text:  # Path("") is the current folder: never what an empty value meant
+            raise OptionTypeError("expected a path, got an empty value")
         return Path(text)
     return text
 

@@ -37,6 +37,8 @@ class SoftmaxRegression(Model):
 
     def __init__(self, scale: float = 0.01) -> None:
         super().__init__()
+        if not scale >= 0:
+            raise NnplugError(f"--scale must be 0 or more, got {scale}")
         self.scale = scale
 
     def build(self, sample_shape: tuple[int, ...], nbr_classes: int, seed: int) -> None:
