@@ -13,6 +13,7 @@ import click
 from nnplug.cli.arguments import EXPERIMENT_SEPARATOR, OptionTable, parse_command
 from nnplug.cli.errors import run_guarded, wants_debug
 from nnplug.cli.plugins import alias_text, declared_text
+from nnplug.compatibility import DEFAULTED_SLOTS
 from nnplug.options import OptionSpec
 from nnplug.registry import KINDS, Registry
 
@@ -32,6 +33,10 @@ def _describe(spec: OptionSpec, owners: list[str] | None = None, defaults: dict[
         text += " [defaults: " + "; ".join(f"{value} ({', '.join(names)})" for value, names in defaults.items()) + "]"
     elif spec.required:
         text += " [required]"
+    elif owners is None and spec.name in DEFAULTED_SLOTS and not spec.default:  # the trainer's plugin slots
+        text = text.replace(" (default: the model's engine's for the data loader's task)", "")
+        text = text.replace(" (default: the model's engine's for the task)", "")
+        text += " [default: the model's engine's for the data loader's task]" if spec.name != "accuracy" else ""
     else:
         text += f" [default: {spec.type.format(spec.default) or 'empty'}]"
     if spec.repeatable:
