@@ -6,12 +6,15 @@ inside each backend and are not part of this interface.
 """
 from __future__ import annotations
 
+import os
 from abc import abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
+from nnplug.errors import NnplugError
+from nnplug.files import shown_name
 from nnplug.plugin import Plugin
 
 
@@ -26,6 +29,35 @@ def cmyk_to_rgb(cmyk: np.ndarray) -> np.ndarray:
     remaining = 255 - cmyk[..., 3:4]
     product = cmyk[..., :3] * remaining + 128
     return (remaining - ((product >> 8) + product >> 8)).astype(np.uint8)
+
+
+#: the largest image read, in pixels (width x height): larger files are skipped with a warning.
+#: libvips has no limit of its own and ImageMagick's policy may be missing; a 1 MB PNG can
+#: claim 20000x20000 pixels (several GB once decoded). Set ``NNPLUG_MAX_IMAGE_PIXELS`` to change it.
+DEFAULT_MAX_IMAGE_PIXELS = 100_000_000
+
+
+def max_image_pixels() -> int:
+    """The pixel limit: ``NNPLUG_MAX_IMAGE_PIXELS`` when set (a positive integer), else the default."""
+    text = os.environ.get("NNPLUG_MAX_IMAGE_PIXELS", "").strip()
+    if not text:
+        return DEFAULT_MAX_IMAGE_PIXELS
+    if not text.isdigit() or int(text) <= 0:
+        raise NnplugError(f"NNPLUG_MAX_IMAGE_PIXELS must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def check_image_pixels(path: Path, width: int, height: int) -> None:
+    """Refuse an image larger than :func:`max_image_pixels`, from its header, before it is decoded.
+
+    Raises:
+        NnplugError: the image is too large (readers skip it with a warning, like an unreadable file).
+    """
+    limit = max_image_pixels()
+    if width * height > limit:
+        raise NnplugError(
+            f"image {shown_name(path)} is {width}x{height} pixels, more than the limit of {limit} (NNPLUG_MAX_IMAGE_PIXELS)"
+        )
 
 
 class ImageBackend(Plugin):

@@ -28,6 +28,7 @@ from nnplug.datasets.sample_source import SampleSource
 from nnplug.datasets.shuffler import EpochShuffler
 from nnplug.datasets.summary import partition_table
 from nnplug.errors import NnplugError
+from nnplug.image_backend import max_image_pixels
 
 
 class ImageDataLoader(DataLoader):
@@ -90,6 +91,8 @@ class ImageDataLoader(DataLoader):
     ) -> None:
         if len(resize) != 2 or any(int(side) != side or side <= 0 for side in resize):
             raise NnplugError(f"--resize expects W,H as two positive integers, got {','.join(map(str, resize))}")
+        if resize[0] * resize[1] > max_image_pixels():  # every sample is held in memory at that size
+            raise NnplugError(f"--resize {resize[0]},{resize[1]} is larger than the image pixel limit ({max_image_pixels()}, NNPLUG_MAX_IMAGE_PIXELS)")
         for name, value in (("rot-angle", rot_angle), ("noise-intensity", noise_intensity), ("workers", workers)):
             if value < 0:
                 raise NnplugError(f"--{name} must be 0 or more, got {value}")

@@ -8,7 +8,7 @@ import numpy as np
 
 from nnplug import files
 from nnplug.errors import NnplugError
-from nnplug.image_backend import ImageBackend, cmyk_to_rgb
+from nnplug.image_backend import ImageBackend, check_image_pixels, cmyk_to_rgb
 
 
 class ImageMagick(ImageBackend):
@@ -20,6 +20,9 @@ class ImageMagick(ImageBackend):
         from wand.image import Image
 
         try:
+            with Image() as header:  # the size from the header, before decoding
+                header.ping(filename=str(path))
+                check_image_pixels(path, header.width, header.height)
             with Image(filename=str(path)) as image:
                 with Image(image=image.sequence[0]) as frame:
                     frame.auto_orient()  # upright as the EXIF orientation says (as rembg and Pillow's exif_transpose)

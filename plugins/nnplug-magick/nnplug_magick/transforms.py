@@ -17,7 +17,7 @@ from wand.image import STORAGE_TYPES, Image
 
 from nnplug.datasets.image_transforms import TRIM_THRESHOLD, ImageTransforms, colour_array, error_line, invert_array, minmax_array, trim_array
 from nnplug.datasets.preprocessing import Preprocessing
-from nnplug.image_backend import cmyk_to_rgb
+from nnplug.image_backend import check_image_pixels, cmyk_to_rgb
 
 #: Luma weights of :meth:`MagickTransforms.grayscale` (Rec. 709 on the stored values), one row per output channel.
 LUMA_MATRIX = [[0.2126, 0.7152, 0.0722]] * 3
@@ -83,6 +83,9 @@ class MagickTransforms(ImageTransforms):
         ``at_least`` (width, height): let the JPEG decoder scale down by 1/2, 1/4 or 1/8 as long
         as the image stays at least that large (libjpeg's DCT scaling, ImageMagick's ``jpeg:size``).
         """
+        with Image() as header:  # the size from the header, before decoding
+            header.ping(filename=str(path))
+            check_image_pixels(path, header.width, header.height)
         image = Image()
         if at_least is not None:
             image.options["jpeg:size"] = f"{at_least[0]}x{at_least[1]}"

@@ -12,10 +12,12 @@ Rules:
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from nnplug import NnplugError
+from nnplug.files import shown_name
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm"})
 
@@ -95,13 +97,20 @@ def collect(arguments: list[str], datasets_path: Path) -> list[ImageInput]:
     for argument in arguments:
         path = resolve(argument, datasets_path)
         if path.is_dir():
-            found = _from_folder(path)
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise NnplugError(f"cannot read the input folder {shown_name(path)}: permission denied")
+            try:
+                found = _from_folder(path)
+            except OSError as err:
+                raise NnplugError(f"cannot read the input folder {shown_name(path)}: {err.strerror or err}") from None
             if not found:
                 extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
                 raise NnplugError(f"no image in {path} (looked for {extensions})")
             collected.extend(found)
-        else:
+        elif path.is_file():
             collected.append(ImageInput(path, path.stem))
+        else:  # a named pipe would block forever in open(), a device would be read without end
+            raise NnplugError(f"input {shown_name(path)} is not a regular file or a folder")
     return _unique_names(collected)
 
 

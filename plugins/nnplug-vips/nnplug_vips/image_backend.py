@@ -8,7 +8,7 @@ import numpy as np
 
 from nnplug import files
 from nnplug.errors import NnplugError
-from nnplug.image_backend import ImageBackend, cmyk_to_rgb
+from nnplug.image_backend import ImageBackend, check_image_pixels, cmyk_to_rgb
 
 
 class Vips(ImageBackend):
@@ -20,6 +20,7 @@ class Vips(ImageBackend):
 
         try:
             image = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="warning", revalidate=True)
+            check_image_pixels(path, image.width, image.height)  # from the header: nothing decoded yet
             image = image.autorot()  # upright as the EXIF orientation says (as rembg and Pillow's exif_transpose)
             if image.interpretation == "cmyk" and image.bands >= 4:  # the plain formula, as Pillow (not libvips' profile)
                 cmyk = image.extract_band(0, n=4)

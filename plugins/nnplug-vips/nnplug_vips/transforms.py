@@ -22,7 +22,7 @@ import pyvips
 
 from nnplug.datasets.image_transforms import ImageTransforms, colour_array, error_line, invert_array, minmax_array, trim_array
 from nnplug.datasets.preprocessing import Preprocessing
-from nnplug.image_backend import cmyk_to_rgb
+from nnplug.image_backend import check_image_pixels, cmyk_to_rgb
 
 #: Luma weights of :meth:`VipsTransforms.grayscale` (Rec. 709 on the stored values).
 LUMA = [[0.2126, 0.7152, 0.0722]]
@@ -74,8 +74,13 @@ def fetch(image: pyvips.Image, shape: tuple[int, int, int] | None = None, band_f
 
 
 def open_image(path: Path, access: str = "sequential", **options) -> pyvips.Image:
-    """Open ``path`` lazily (header only); decoding errors, truncation included, raise when evaluated."""
-    return pyvips.Image.new_from_file(str(path), access=access, fail_on="warning", revalidate=True, **options)
+    """Open ``path`` lazily (header only); decoding errors, truncation included, raise when evaluated.
+
+    An image larger than the pixel limit raises here, before anything is decoded.
+    """
+    image = pyvips.Image.new_from_file(str(path), access=access, fail_on="warning", revalidate=True, **options)
+    check_image_pixels(path, image.width, image.height)
+    return image
 
 
 def shrink_factor(width: int, height: int, target: tuple[int, int]) -> int:
