@@ -226,7 +226,41 @@ def _read(path: Path | str, wanted: Callable[[str], bool]) -> tuple[dict[str, An
     missing = [key for key in REQUIRED_KEYS if key not in config] if isinstance(config, dict) else list(REQUIRED_KEYS)
     if missing:
         raise NnplugError(f"{path} is not an nnplug checkpoint (its configuration lacks {', '.join(missing)})")
+    problem = _config_problem(config)
+    if problem:
+        raise NnplugError(f"{path} is a damaged nnplug checkpoint ({problem})")
     return config, tensors
+
+
+#: the most values one sample may have (a 100-megapixel RGB image).
+MAX_SAMPLE_VALUES = 3 * 100_000_000
+
+
+def _config_problem(config: dict[str, Any]) -> str | None:
+    """What is wrong with a checkpoint's stored configuration (checked as strictly as the command line), or None."""
+    if not isinstance(config["model"], str) or not config["model"]:
+        return "model must be a plugin name"
+    if not isinstance(config["engine"], str):
+        return "engine must be a name"
+    if not isinstance(config["options"], dict):
+        return "options must be an object"
+    shape = config["sample_shape"]
+    if (
+        not isinstance(shape, list) or not 1 <= len(shape) <= 4
+        or not all(isinstance(side, int) and not isinstance(side, bool) and side > 0 for side in shape)
+        or int(np.prod(shape, dtype=np.float64)) > MAX_SAMPLE_VALUES
+    ):
+        return f"sample_shape must be 1 to 4 positive integers of at most {MAX_SAMPLE_VALUES} values, got {shape!r:.80}"
+    classes = config["nbr_classes"]
+    if not isinstance(classes, int) or isinstance(classes, bool) or classes <= 0:
+        return f"nbr_classes must be a positive integer, got {classes!r:.40}"
+    labels = config["labels"]
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels) or (labels and len(labels) != classes):
+        return f"labels must be a list of {classes} names"
+    seed = config.get("model_seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        return "model_seed must be an integer in 0..2**32-1"
+    return None
 
 
 def _safetensors_bytes(tensors: dict[str, np.ndarray], config_text: str) -> bytes:

@@ -32,9 +32,15 @@ def rebuild_model(path: Path | str, registry: "Registry | None" = None) -> tuple
         spec = specs.get(name)
         if spec is None:
             raise NnplugError(f"checkpoint {path}: model {config['model']} has no option {name} any more")
-        options[name] = spec.type.check(tuple(value) if spec.type.base == "tuple" else value)
+        try:
+            options[name] = spec.type.check(tuple(value) if spec.type.base == "tuple" else value)
+        except (ValueError, TypeError) as err:  # stored values are checked as typed ones
+            raise NnplugError(f"checkpoint {path}: option {name} of model {config['model']}: {err}") from None
     model = registry.create("model", config["model"], options)
-    model.build(tuple(config["sample_shape"]), int(config["nbr_classes"]), int(config.get("model_seed", 0)))
+    try:
+        model.build(tuple(config["sample_shape"]), int(config["nbr_classes"]), int(config.get("model_seed", 0)))
+    except (ValueError, TypeError, IndexError, KeyError) as err:  # a shape the model cannot take
+        raise NnplugError(f"checkpoint {path}: model {config['model']} cannot be built for sample shape {tuple(config['sample_shape'])}: {' '.join(str(err).split())[:200]}") from None
     load_checkpoint(path, model)
     return model, config
 
