@@ -54,3 +54,21 @@ def test_infer_on_a_crafted_checkpoint_is_one_line(checkpoint: Path, tmp_path: P
     assert result.returncode == 2, result.stderr
     assert len(error_lines(result.stderr)) == 1 and "Traceback" not in result.stderr, result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_onnx_model_whose_weights_do_not_fit_is_one_line(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnx2torch")
+    from onnx import numpy_helper
+
+    model = onnx.load(str(ROOT / "models" / "one_layer.onnx"))
+    weights = max(model.graph.initializer, key=lambda tensor: numpy_helper.to_array(tensor).size)
+    array = numpy_helper.to_array(weights)
+    weights.CopyFrom(numpy_helper.from_array(array[:-7], weights.name))  # declared input unchanged, weights shorter
+    (tmp_path / "models").mkdir()
+    onnx.save(model, str(tmp_path / "models" / "bad.onnx"))
+    args = [*TRAIN[:-2], "--resize=110,110", "--cache=false", "--model=OnnxTorch", f"--models-path={tmp_path / 'models'}", "--onnx-model=bad", "--nbr-epochs=1", f"--runs-dir={tmp_path / 'runs'}"]
+    result = run_command(args, tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and "do not fit" in lines[0], result.stderr

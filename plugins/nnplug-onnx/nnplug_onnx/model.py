@@ -6,6 +6,8 @@ from typing import ClassVar, Literal
 
 from torch import nn
 
+from nnplug.errors import NnplugError
+
 from nnplug_onnx.conversion import to_torch
 from nnplug_onnx.graphs import check_sample_shape, locate, read, strip_final_softmax, to_double
 from nnplug_torch import TorchModel
@@ -52,6 +54,22 @@ class OnnxTorch(TorchModel):
             to_double(model)
         generator = self.make_generator(seed)
         self.attach(to_torch(model, self.path, generator))
+        self._check_weights_fit(sample_shape)
+
+    def _check_weights_fit(self, sample_shape: tuple[int, ...]) -> None:
+        """Run one zero sample through the graph: weights that do not fit the declared input fail here, in one line.
+
+        Raises:
+            NnplugError: the graph cannot compute on its declared input (its weights' shapes disagree).
+        """
+        import torch
+
+        try:
+            with torch.no_grad():
+                self.logits(torch.zeros((1, *sample_shape), dtype=self.dtype, device=self.device), False)
+        except (RuntimeError, ValueError, IndexError) as err:
+            message = " ".join(str(err).split())[:300]
+            raise NnplugError(f"{self.path}: the graph's weights do not fit its input {tuple(sample_shape)}: {message}") from None
 
     def leaf_modules(self) -> list[tuple[str, nn.Module]]:
         """The graph's operators, in graph order (the initializers' container is not one)."""
