@@ -49,6 +49,9 @@ def run_guarded(func: Callable[[], int | None], program: str, debug: bool) -> in
         stream=sys.stderr,
     )
     quiet_libraries(debug)
+    for handler in logging.getLogger().handlers:  # a file name holding a newline must not forge log lines
+        if not any(isinstance(f, _OneLineRecords) for f in handler.filters):
+            handler.addFilter(_OneLineRecords())
     with interrupts.handle_signals():
         try:
             return func() or 0
@@ -124,6 +127,17 @@ class _FoldToOneLine(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = one_line(record.getMessage())
         record.args = ()
+        return True
+
+
+class _OneLineRecords(logging.Filter):
+    """Escape line breaks in every log message (``\\n``): one record, one line on stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "\n" in message or "\r" in message:
+            record.msg = message.strip().replace("\r", "\\r").replace("\n", "\\n")
+            record.args = ()
         return True
 
 
