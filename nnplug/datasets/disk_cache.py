@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from nnplug.errors import NnplugError
+from nnplug.files import check_writable, shown_name
 
 LOG = logging.getLogger("nnplug.datasets")
 
@@ -87,6 +88,11 @@ class DiskCache:
         self.folder = Path(folder)
         self.max_bytes = max_bytes
         self.writable = True
+        try:  # before any image is decoded: a real probe (a full disk, a file in the way, read-only)
+            check_writable(self.folder)
+        except OSError as err:
+            self.writable = False
+            LOG.warning("the sample cache folder %s is not writable (%s): running without the cache", shown_name(self.folder), err.strerror or err)
 
     @staticmethod
     def key(**parts: object) -> str:

@@ -79,3 +79,12 @@ def test_full_disk_mid_run_is_one_line_and_the_run_is_failed(tmp_path: Path, toy
     saved = json.loads((run / "run.json").read_text())
     assert saved["status"] == "failed" and saved["error"].startswith("no space left on device")
     assert hidden_leftovers(tmp_path) == []
+
+
+def test_unwritable_cache_folder_is_one_warning_before_decoding(tmp_path: Path, caplog) -> None:
+    from nnplug.datasets.disk_cache import DiskCache
+
+    (tmp_path / "some_file").write_text("")
+    cache = DiskCache(tmp_path / "some_file" / "cache", 10**6)
+    assert cache.writable is False
+    assert [r.levelname for r in caplog.records] == ["WARNING"] and "not writable" in caplog.records[0].getMessage()
