@@ -102,6 +102,11 @@ def run_click(command: click.Command, args: list[str], prog_name: str, obj: Any 
             result = command.invoke(ctx)
     except click.exceptions.Exit as done:
         return done.exit_code
+    except click.UsageError as err:
+        if type(err).__name__ != "NoArgsIsHelpError":  # `nnplug` alone: its help, not an error line
+            raise
+        click.echo(err.format_message())
+        return 0
     return result if isinstance(result, int) else 0
 
 
