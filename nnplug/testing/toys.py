@@ -39,7 +39,7 @@ class SoftmaxRegression(Model):
         super().__init__()
         if not scale >= 0:
             raise NnplugError(f"--scale must be 0 or more, got {scale}")
-        self.scale = scale
+        self.scale = scale + 0.0  # -0.0 becomes 0.0 (numpy refuses a negative-signed scale)
 
     def build(self, sample_shape: tuple[int, ...], nbr_classes: int, seed: int) -> None:
         """Gaussian weights of standard deviation ``scale``, zero bias."""
