@@ -120,3 +120,42 @@ def test_bad_torch_options_are_one_line_errors(args, message, capsys, tmp_path):
     status = run_guarded(lambda: run_train(["--data-loader=Vips", "--nbr-epochs=1", f"--runs-dir={tmp_path}", *args]), "train", False)
     err = capsys.readouterr().err.strip()
     assert status == 2 and message in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("name, options", [("AdamTorch", {"weight_decay": 0.01}), ("SGDTorch", {"momentum": 0.5, "weight_decay": 0.01})])
+def test_update_kernels_compute_the_same_steps_and_state_moves_between_them(registry, name, options):
+    """fused (the default), foreach and single-tensor kernels: the same training within float rounding; state resumes across them."""
+    loss = registry.create("loss", "CrossEntropyTorch", {})
+    batch = _minibatch()
+    trained = {}
+    for implementation in ("fused", "foreach", "single-tensor"):
+        model = _built(registry, layers=[5], dtype="float64")
+        optimizer = registry.create("optimizer", name, {**options, "implementation": implementation, "learning_rate": 0.05})
+        optimizer.build(model.parameters())
+        for _ in range(5):
+            output = model.forward(batch.x, training=True)
+            model.backward(loss, output, batch.y, loss.cost(output, batch.y))
+            optimizer.step(1)
+        trained[implementation] = (model.state_dict(), optimizer)
+    reference = trained["single-tensor"][0]
+    for implementation in ("fused", "foreach"):
+        for key, value in trained[implementation][0].items():
+            np.testing.assert_allclose(value, reference[key], rtol=1e-9, atol=1e-12, err_msg=f"{implementation} {key}")
+    # a state saved by one implementation continues under another (step counters on the right device)
+    model = _built(registry, layers=[5], dtype="float64")
+    model.load_state_dict(reference)
+    resumed = registry.create("optimizer", name, {**options, "implementation": "fused", "learning_rate": 0.05})
+    resumed.build(model.parameters())
+    resumed.load_state(trained["single-tensor"][1].state())
+    output = model.forward(batch.x, training=True)
+    model.backward(loss, output, batch.y, loss.cost(output, batch.y))
+    resumed.step(1)
+    assert all(np.isfinite(value).all() for value in model.state_dict().values())
+
+
+def test_an_unknown_update_kernel_is_one_line(capsys, tmp_path):
+    status = run_guarded(lambda: run_train([
+        "--data-loader=Vips", "--nbr-epochs=1", f"--runs-dir={tmp_path}", "--model=NLayersTorch", "--implementation=turbo",
+    ]), "train", False)
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and len(err.splitlines()) == 1 and "turbo" in err and "fused" in err

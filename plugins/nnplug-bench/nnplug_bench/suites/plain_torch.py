@@ -62,13 +62,17 @@ def _evaluate(model, loader: BenchDigits, partition: str) -> tuple[float, float]
     return total_loss / max(count, 1), total_correct / max(count, 1)
 
 
-def train_plain_torch(architecture: Architecture, loader: BenchDigits, epochs: int, seed: int = 0) -> LoopResult:
-    """Train ``architecture`` for ``epochs`` on ``loader`` (loaded; numpy minibatches seen as tensors without copy); time every epoch."""
+def train_plain_torch(architecture: Architecture, loader: BenchDigits, epochs: int, seed: int = 0, fused: bool = False) -> LoopResult:
+    """Train ``architecture`` for ``epochs`` on ``loader`` (loaded; numpy minibatches seen as tensors without copy); time every epoch.
+
+    ``fused``: ``torch.optim.Adam(fused=True)``, the update kernels nnplug's torch engine uses by
+    default (without it: torch's default on the CPU, one tensor at a time).
+    """
     import torch
     import torch.nn.functional as F
 
     model = network(architecture, loader.sample_shape[0], len(loader.labels), seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, **({"fused": True} if fused else {}))
     result = LoopResult()
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
