@@ -11,9 +11,12 @@ A run directory holds:
   repeats), for classification only;
 - plots (PNG), profiling reports and checkpoints, written by other observers.
 
-Files are replaced atomically and rewritten after every epoch, so a run stopped at any moment
-(Ctrl-C, crash) keeps everything up to its last finished epoch. :func:`load_run` reads a run
-directory back into the result dataclasses that plots and reports use.
+Files are replaced atomically as epochs finish, so a run stopped at any moment keeps what it
+measured: Ctrl-C, SIGTERM and errors save every finished epoch; a crash or SIGKILL loses at most
+the epochs of the last :data:`WRITE_INTERVAL` seconds (rewrites of ``run.json`` are spaced so
+they cost a small share of the run whatever the number of epochs and trials; the end of every
+repeat and experiment is always written). :func:`load_run` reads a run directory back into the
+result dataclasses that plots and reports use.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import json
 import platform
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,6 +44,10 @@ RUN_FILE = "run.json"
 METRICS_FILE = "metrics.csv"
 RUN_FORMAT = "nnplug-run"
 METRICS_COLUMNS = ["exp_id", "repeat", "model_seed", "dataset_seed", "metric"] + [f.name for f in fields(EpochMetrics)]
+#: Shortest time between two rewrites of ``run.json`` for epochs (seconds); ends of repeats are always written.
+WRITE_INTERVAL = 1.0
+#: Rewrites are also spaced by this many times the last rewrite's duration (their share of the run stays under 1/x).
+WRITE_SPACING = 20.0
 
 
 def git_commit() -> str | None:
@@ -111,6 +119,8 @@ class RunWriter(TrainingObserver):
         self.experiments: list[ExperimentResult] = []
         self.current: RepeatResult | None = None
         self.reserve = SpaceReserve(self.path)  # room for the final status on a full disk
+        self.pending = False
+        self._next_write = 0.0
         self.write()
 
     # events -------------------------------------------------------------------------------
@@ -120,13 +130,23 @@ class RunWriter(TrainingObserver):
         self.write()
 
     def repeat_started(self, context: RepeatContext) -> None:
-        """Record the repeat's seeds."""
+        """Record the repeat's seeds (written with the next rewrite that is due)."""
         self.current = context.result
-        self.write()
+        self.write_soon()
 
     def epoch_finished(self, context: RepeatContext, metrics: EpochMetrics) -> None:
-        """Save everything measured so far."""
-        self.write()
+        """Save everything measured so far (now, or as soon as the last rewrite is old enough)."""
+        self.write_soon()
+
+    def minibatch_finished(self, context: RepeatContext, epoch: int, minibatch: Any, cost: float, accuracy: float) -> None:
+        """Write a postponed rewrite once it is due (long epochs do not keep the last one waiting)."""
+        if self.pending and time.monotonic() >= self._next_write:
+            self.write()
+
+    def tick(self) -> None:
+        """Write a postponed rewrite once it is due (called by executors while they wait for trials)."""
+        if self.pending and time.monotonic() >= self._next_write:
+            self.write()
 
     def repeat_finished(self, context: RepeatContext) -> None:
         """Save the repeat's final figures and confusion matrix."""
@@ -160,8 +180,16 @@ class RunWriter(TrainingObserver):
             shown.append(ExperimentResult(result.exp_id, result.config, repeats, metric=result.metric, task=result.task))
         return shown
 
+    def write_soon(self) -> None:
+        """Rewrite now if the last rewrite is old enough (see :data:`WRITE_INTERVAL`), else mark it pending."""
+        if time.monotonic() >= self._next_write:
+            self.write()
+        else:
+            self.pending = True
+
     def write(self) -> None:
         """Rewrite ``run.json`` and ``metrics.csv`` atomically."""
+        start = time.monotonic()
         results = self.results()
         document = {
             **self.header,
@@ -175,6 +203,9 @@ class RunWriter(TrainingObserver):
         write_text(self.path / METRICS_FILE, metrics_text)
         if self.status == "running":  # the final save rewrites both files, with a little more in them
             self.reserve.ensure(2 * (len(run_text.encode()) + len(metrics_text.encode())))
+        self.pending = False
+        end = time.monotonic()
+        self._next_write = end + max(WRITE_INTERVAL, WRITE_SPACING * (end - start))
 
     def _write_confusion(self, result: ExperimentResult) -> None:
         shown = [r for r in self.results() if r.exp_id == result.exp_id] or self.results()[-1:]

@@ -187,6 +187,13 @@ class Study:
         if all((experiment.index, r) in self._ended for r in range(experiment.options.training_times)):
             self._notify("experiment_finished", self._results[experiment.index])
 
+    def tick(self) -> None:
+        """Let observers do postponed work that is due (a run.json rewrite); executors call it while they wait."""
+        for observer in self.observers:
+            tick = getattr(observer, "tick", None)
+            if tick is not None:
+                tick()
+
     def interrupt(self, trials: list[Trial]) -> None:
         """Mark ``trials`` (still running when the run was stopped) interrupted, keeping their finished epochs."""
         for trial in trials:

@@ -1,13 +1,16 @@
 """``--executor=processes``: trials in local worker processes, several at once.
 
-Each trial runs in its own process forked from the driver after the datasets were decoded, so
+Up to ``--jobs`` worker processes are forked from the driver after the datasets were decoded, so
 every worker reads the driver's decoded samples (copy-on-write pages, never written: the dataset
-is in memory once). Events come back through a pipe per worker. A worker that dies fails its
-trial only; Ctrl-C interrupts the running trials (each saves its finished epochs through the
-driver) and no worker outlives the command.
+is in memory once). A worker runs one trial after another (the plugins' modules imported once,
+before the fork; its memory warm from one trial to the next, as in the sequential loop) and sends
+each trial's events back through its pipe. A worker that dies fails its trial only (a new worker
+takes the next trials); Ctrl-C interrupts the running trials (each saves its finished epochs
+through the driver) and no worker outlives the command.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -27,6 +30,10 @@ LOG = logging.getLogger("nnplug.executors")
 
 #: Seconds interrupted workers get to report their last events before they are killed.
 GRACE_SECONDS = 5.0
+#: Longest the driver waits for a worker's message before it does postponed work (seconds).
+TICK_SECONDS = 0.5
+#: The plugin kinds whose modules are imported in the driver before workers are forked.
+PRELOADED_KINDS = ("model", "optimizer", "loss", "metric")
 
 
 def available_cores() -> int:
@@ -48,12 +55,31 @@ def limit_threads(threads: int) -> None:
     threadpool_limits(threads)
 
 
+def preload_plugins(study: Study) -> None:
+    """Import the modules of every trial's plugins (and of the engine) here, so forked workers find them imported.
+
+    A plugin that fails to import is left to its trials (their one-line failure says why).
+    """
+    for experiment in study.experiments:
+        for kind in PRELOADED_KINDS:
+            try:
+                study.registry.load(kind, experiment.plugin_name(kind))
+            except Exception as err:  # noqa: BLE001 - reported by the trial that needs it
+                LOG.debug("preloading %s %s: %s", kind, experiment.plugin_name(kind), err)
+        try:
+            engine = study.registry.info("model", experiment.plugin_name("model")).engine
+            if engine:
+                study.registry.create_engine(engine)
+        except Exception as err:  # noqa: BLE001
+            LOG.debug("preloading the engine of %s: %s", experiment.plugin_name("model"), err)
+
+
 @dataclass
 class _Worker:
-    trial: Trial
     process: Any
     connection: Connection
-    ended: bool = False
+    trial: Trial | None = None
+    released: bool = False
 
 
 class Processes(Executor):
@@ -75,39 +101,84 @@ class Processes(Executor):
         self.threads_per_trial = threads_per_trial
 
     def run(self, study: Study) -> None:
-        """Start up to ``jobs`` workers, feed the study their events, start the next as one ends."""
+        """Fork up to ``jobs`` workers, hand each the next trial as it finishes one, feed the study their events."""
         study.start()
+        preload_plugins(study)
+        gc.collect()
+        gc.freeze()  # the collector of a worker leaves the driver's objects (their pages) alone: no copies
         context = multiprocessing.get_context("fork")
         pending = deque(study.trials)
         workers: list[_Worker] = []
         try:
-            while pending or workers:
+            while pending or any(w.trial is not None for w in workers):
+                for worker in workers:
+                    if worker.trial is None and pending:
+                        self._assign(study, worker, pending.popleft())
                 while pending and len(workers) < self.jobs:
-                    workers.append(self._start(context, study, pending.popleft()))
-                ready = set(wait([w.connection for w in workers] + [w.process.sentinel for w in workers]))
+                    worker = self._start(context, study)
+                    workers.append(worker)
+                    self._assign(study, worker, pending.popleft())
+                for worker in workers:
+                    if worker.trial is None and not pending:
+                        self._release(worker)
+                ready = set(wait([w.connection for w in workers if not w.connection.closed] + [w.process.sentinel for w in workers], timeout=TICK_SECONDS))
+                study.tick()
                 for worker in list(workers):
-                    if worker.connection in ready or worker.process.sentinel in ready:
+                    if worker.connection in ready:
                         self._drain(study, worker)
-                    if not worker.process.is_alive() and not self._drain(study, worker):
+                    if not worker.process.is_alive():
+                        self._drain(study, worker)
                         worker.process.join()
-                        if not worker.ended:
+                        if worker.trial is not None:
                             study.trial_ended(worker.trial, error=f"worker process died ({_exit_reason(worker.process.exitcode)})")
                         worker.connection.close()
                         workers.remove(worker)
+            self._finish(workers)
         except BaseException:  # Ctrl-C, SIGTERM, an observer's error: no worker outlives the run
             self._stop(study, workers)
             raise
+        finally:
+            gc.unfreeze()
 
-    def _start(self, context: Any, study: Study, trial: Trial) -> _Worker:
-        reader, writer = context.Pipe(duplex=False)
-        loader = study.loaders[trial.dataset]
+    def _start(self, context: Any, study: Study) -> _Worker:
+        driver_end, worker_end = context.Pipe(duplex=True)
         process = context.Process(
-            target=_work, args=(trial, study.registry, loader, study.run_dir, writer, self.threads_per_trial),
-            name=f"nnplug-trial-{trial.experiment.exp_id}-{trial.repeat + 1}", daemon=True,
+            target=_serve, args=(study.trials, study.registry, study.loaders, study.run_dir, worker_end, self.threads_per_trial),
+            name="nnplug-trial-worker", daemon=True,
         )
         process.start()
-        writer.close()
-        return _Worker(trial, process, reader)
+        worker_end.close()
+        return _Worker(process, driver_end)
+
+    def _assign(self, study: Study, worker: _Worker, trial: Trial) -> None:
+        worker.trial = trial
+        try:
+            worker.connection.send(next(i for i, t in enumerate(study.trials) if t.key == trial.key))
+        except OSError:  # the worker just died: its sentinel says so, and the trial fails with the reason
+            pass
+
+    @staticmethod
+    def _release(worker: _Worker) -> None:
+        """Tell an idle worker there is nothing more to do (it exits)."""
+        if worker.released or worker.connection.closed:
+            return
+        worker.released = True
+        try:
+            worker.connection.send(None)
+        except OSError:
+            pass
+
+    def _finish(self, workers: list[_Worker]) -> None:
+        """Let the idle workers exit; none outlives the run."""
+        for worker in workers:
+            self._release(worker)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for worker in workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
 
     def _drain(self, study: Study, worker: _Worker) -> bool:
         """Hand the worker's waiting messages to the study; return whether its pipe is still open."""
@@ -119,24 +190,26 @@ class Processes(Executor):
             except (EOFError, OSError):
                 return False
             except Exception as err:  # a message cut short by a killed worker
-                LOG.debug("trial %s: unreadable message: %s", worker.trial.name, err)
+                LOG.debug("worker %s: unreadable message: %s", worker.process.pid, err)
                 return False
             if event == "ended":
-                worker.ended = True
+                trial, worker.trial = worker.trial, None
                 error, interrupted = data
-                study.trial_ended(worker.trial, error=error, interrupted=interrupted)
-            else:
+                if trial is not None:
+                    study.trial_ended(trial, error=error, interrupted=interrupted)
+            elif worker.trial is not None:
                 study.receive(worker.trial, event, data)
         return False
 
     def _stop(self, study: Study, workers: list[_Worker]) -> None:
         """Interrupt running workers, keep what they report within the grace period, kill the rest."""
+        running = [w.trial for w in workers if w.trial is not None]
         for worker in workers:
             if worker.process.is_alive():
                 os.kill(worker.process.pid, signal.SIGINT)
         deadline = time.monotonic() + GRACE_SECONDS
         for worker in workers:
-            while worker.process.is_alive() and time.monotonic() < deadline:
+            while worker.trial is not None and worker.process.is_alive() and time.monotonic() < deadline:
                 if not self._drain_safely(study, worker):
                     break
                 time.sleep(0.02)
@@ -147,14 +220,14 @@ class Processes(Executor):
             while self._drain_safely(study, worker):  # what it sent before it ended
                 pass
             worker.connection.close()
-        study.interrupt([w.trial for w in workers if not w.ended])
+        study.interrupt(running)  # those that reported their end are already recorded
 
     def _drain_safely(self, study: Study, worker: _Worker) -> bool:
         """:meth:`_drain` while stopping: an observer failing on an event (or a second Ctrl-C) does not stop the clean-up."""
         try:
             return self._drain(study, worker)
         except BaseException as err:  # the run is being stopped already; the event is lost, the next ones are not
-            LOG.debug("trial %s: event not recorded while stopping: %r", worker.trial.name, err)
+            LOG.debug("worker %s: event not recorded while stopping: %r", worker.process.pid, err)
             return not worker.connection.closed
 
 
@@ -167,26 +240,42 @@ def _exit_reason(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def _work(trial: Trial, registry: Any, loader: Any, run_dir: Any, connection: Connection, threads: int) -> None:
-    """A worker process: run one trial, send its events and its end, exit without the driver's clean-ups."""
+def _serve(trials: list[Trial], registry: Any, loaders: list[Any], run_dir: Any, connection: Connection, threads: int) -> None:
+    """A worker process: run the trials the driver names (by index), one after the other; exit without the driver's clean-ups.
+
+    Each trial's events go back through ``connection``, then ``("ended", (error, interrupted))``.
+    ``None`` (or a closed pipe) ends the worker; so does an interrupted trial.
+    """
+    # the driver's handlers (nnplug.interrupts) or an ignored SIGINT (nohup) are not the worker's:
+    # SIGINT interrupts the trial cleanly (its last events reach the driver), SIGTERM ends it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     status = 0
-    error: str | None = None
-    interrupted = False
     try:
-        # the driver's handlers (nnplug.interrupts) or an ignored SIGINT (nohup) are not the worker's:
-        # SIGINT interrupts the trial cleanly (its last events reach the driver), SIGTERM ends it
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         limit_threads(threads)
-        run_trial(trial, registry, loader, lambda event, data: connection.send((event, data)), run_dir)
-    except KeyboardInterrupt:
-        interrupted = True
-    except BaseException as err:  # recorded as the trial's failure; the study goes on
-        error = one_line(err)
-        LOG.debug("trial %s failed", trial.name, exc_info=True)
-    try:
-        connection.send(("ended", (error, interrupted)))
-        connection.close()
+        while True:
+            index = connection.recv()
+            if index is None:
+                break
+            trial = trials[index]
+            error: str | None = None
+            interrupted = False
+            try:
+                run_trial(trial, registry, loaders[trial.dataset], lambda event, data: connection.send((event, data)), run_dir)
+            except KeyboardInterrupt:
+                interrupted = True
+            except BaseException as err:  # recorded as the trial's failure; the study goes on
+                error = one_line(err)
+                LOG.debug("trial %s failed", trial.name, exc_info=True)
+            connection.send(("ended", (error, interrupted)))
+            if interrupted:
+                break
+    except (KeyboardInterrupt, EOFError, OSError):  # stopped while idle, or the driver is gone
+        pass
     except BaseException:
         status = 1
+    try:
+        connection.close()
+    except OSError:
+        pass
     os._exit(status)  # not the driver's atexit handlers (forked copies of its state)

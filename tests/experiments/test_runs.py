@@ -9,7 +9,8 @@ import pytest
 
 from nnplug.cli.arguments import parse_command
 from nnplug.cli.errors import run_guarded
-from nnplug.runs import load_run
+from nnplug import runs
+from nnplug.runs import RunWriter, load_run
 from nnplug.session import TrainingSession
 from nnplug.trainer import TrainingObserver
 
@@ -74,7 +75,9 @@ def test_runs_saved_before_metrics_read_back_as_accuracies(tmp_path):
     assert (saved.repeats[0].epochs[0].training_metric, saved.repeats[0].epochs[0].dev_metric) == (0.5, 0.25)
 
 
-def test_files_are_updated_after_every_epoch(train, tmp_path):
+def test_files_are_updated_after_every_epoch_when_rewrites_may_follow_each_other(train, tmp_path, monkeypatch):
+    monkeypatch.setattr(runs, "WRITE_INTERVAL", 0.0)
+    monkeypatch.setattr(runs, "WRITE_SPACING", 0.0)
     seen = []
 
     class Reader(TrainingObserver):
@@ -85,6 +88,39 @@ def test_files_are_updated_after_every_epoch(train, tmp_path):
 
     train(["--nbr-epochs=3"], [Reader()])
     assert seen == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_rewrites_are_spaced_out_and_the_end_of_every_repeat_is_written(train, tmp_path, monkeypatch):
+    """Fast epochs do not rewrite run.json each time (a study's writes would grow with the square of its epochs)."""
+    monkeypatch.setattr(runs, "WRITE_INTERVAL", 3600.0)
+    writes = []
+    original = RunWriter.write
+    monkeypatch.setattr(RunWriter, "write", lambda self: (writes.append(self.status), original(self))[1])
+    seen = []
+
+    class Reader(TrainingObserver):
+        def repeat_finished(self, context):
+            (run_dir,) = (tmp_path / "runs").iterdir()
+            document = json.loads((run_dir / "run.json").read_text())
+            seen.append([len(r["epochs"]) for r in document["experiments"][0]["repeats"]])
+
+    train(["--nbr-epochs=6", "--training-times=2"], [Reader()])
+    assert len(writes) < 12  # no rewrite per epoch: the first write, the experiment, the two repeats' ends, the end
+    assert seen == [[6], [6, 6]]  # observers after the writer see each repeat's end on disk
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert len(rows(run_dir / "metrics.csv")) == 12 and json.loads((run_dir / "run.json").read_text())["status"] == "finished"
+
+
+def test_a_postponed_rewrite_is_written_once_due(tmp_path, monkeypatch):
+    monkeypatch.setattr(runs, "WRITE_INTERVAL", 3600.0)
+    writer = RunWriter(tmp_path, ["train"])
+    writer.write_soon()
+    assert writer.pending  # the first write was just made: this one waits
+    writer.tick()
+    assert writer.pending
+    writer._next_write = 0.0  # its time has come: the next tick (an executor waiting) or minibatch writes it
+    writer.tick()
+    assert not writer.pending
 
 
 def test_ctrl_c_keeps_the_finished_epochs_and_says_where_the_run_is(registry, tmp_path, capsys):

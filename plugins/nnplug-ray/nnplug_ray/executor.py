@@ -7,6 +7,8 @@ datasets need to be readable by the driver only. Each task requests ``--trial-cp
 writes the run directory. A task that raises fails its trial; a worker or node that dies fails
 the trials it ran; Ctrl-C cancels every task. Checkpoints are written by the tasks into the run
 directory's path on their own node (use a shared file system for ``--runs-dir`` on a cluster).
+The event sink is a named actor of the Ray session, shared by its runs (each reads its own
+channel); it ends with the session (``bin/train`` ends its session when the run ends).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from typing import Any
 
 from nnplug.errors import NnplugError
@@ -108,19 +111,21 @@ class Ray(Executor):
         """Submit every trial as a task, relay their events to the study as they come."""
         import ray
 
-        sink = _event_sink(ray)  # its worker process starts while the datasets are decoded
+        sink = _event_sink(ray)  # a new one's worker process starts while the datasets are decoded
+        run = uuid.uuid4().hex
+        sink.open.remote(run)
         try:
             study.start()
         except BaseException:
-            ray.kill(sink)
+            sink.forget.remote(run)
             raise
         registry = ray.put(study.registry)
         loaders = [ray.put(loader) for loader in study.loaders]  # once: every node fetches it once
         remote = ray.remote(_trial_task).options(num_cpus=self.trial_cpus, num_gpus=self.trial_gpus, max_retries=0)
         threads = max(1, int(self.trial_cpus))
         run_dir = str(study.run_dir) if study.run_dir is not None else None
-        tasks = {remote.remote(trial, registry, loaders[trial.dataset], run_dir, sink, threads): trial for trial in study.trials}
-        relay = _Relay(sink, study, {trial.key: trial for trial in study.trials})
+        tasks = {remote.remote(trial, registry, loaders[trial.dataset], run_dir, sink, run, threads): trial for trial in study.trials}
+        relay = _Relay(sink, run, study, {trial.key: trial for trial in study.trials})
         try:
             while tasks:
                 ready, _ = ray.wait(list(tasks), num_returns=1, timeout=POLL_SECONDS)  # wakes when a task ends
@@ -134,11 +139,15 @@ class Ray(Executor):
                     trial = tasks.pop(ref)
                     error, interrupted = _outcome(ray, ref)
                     study.trial_ended(trial, error=error, interrupted=interrupted)
+                study.tick()
         except BaseException:
             self._cancel(ray, relay, study, tasks)
             raise
         finally:
-            ray.kill(sink)
+            try:
+                sink.forget.remote(run)
+            except Exception as err:  # noqa: BLE001 - the sink went with a lost node: nothing to forget
+                LOG.debug("event sink: %r", err)
 
     def _cancel(self, ray: Any, relay: "_Relay", study: Study, tasks: dict[Any, Trial]) -> None:
         """Interrupt running tasks (each reports its last epochs), force-stop the rest after the grace period."""
@@ -169,44 +178,25 @@ def _check_reachable(address: str) -> None:
         raise NnplugError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
 
 
-class EventSink:
-    """Where trials put their events and the driver reads them (a Ray actor).
-
-    A synchronous actor runs the calls of one caller in the order they were made, so each trial's
-    events come out in the order it sent them, and a trial's last call returning means every
-    event it sent before is in. Reading does not remove: a read whose answer was lost (a node
-    lost, the actor briefly unreachable) is simply made again.
-    """
-
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-
-    def put(self, item: Any) -> None:
-        """Keep one event."""
-        self.events.append(item)
-
-    def count(self) -> int:
-        """How many events were put."""
-        return len(self.events)
-
-    def since(self, start: int) -> list[Any]:
-        """The events from number ``start`` (0-based) on, oldest first."""
-        return self.events[start:]
-
-
 def _event_sink(ray: Any) -> Any:
-    """An :class:`EventSink` actor on the driver's node: losing another node does not lose the events."""
+    """The :class:`~nnplug_ray.events.EventSink` actor on the driver's node (losing another node does not lose the events).
+
+    One sink serves every run of a Ray session (created by the first, found by the next ones):
+    a notebook or a benchmark running several studies pays for its worker process once.
+    """
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    from nnplug_ray.events import SINK_NAME, EventSink
+
     here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
-    return ray.remote(EventSink).options(num_cpus=0, scheduling_strategy=here).remote()
+    return ray.remote(EventSink).options(num_cpus=0, scheduling_strategy=here, name=SINK_NAME, get_if_exists=True).remote()
 
 
 class _Relay:
-    """Hands the study the events the sink received since the last time."""
+    """Hands the study the events the sink received for this run since the last time."""
 
-    def __init__(self, sink: Any, study: Study, trials: dict[tuple[int, int], Trial]) -> None:
-        self.sink, self.study, self.trials = sink, study, trials
+    def __init__(self, sink: Any, run: str, study: Study, trials: dict[tuple[int, int], Trial]) -> None:
+        self.sink, self.run, self.study, self.trials = sink, run, study, trials
         self.read = 0
 
     def __call__(self) -> bool:
@@ -214,7 +204,7 @@ class _Relay:
         import ray
 
         try:
-            events = ray.get(self.sink.since.remote(self.read))
+            events = ray.get(self.sink.since.remote(self.run, self.read))
         except ray.exceptions.ActorUnavailableError as err:  # transient (a node just lost)
             LOG.debug("event sink unreachable for now: %s", err)
             return False
@@ -236,8 +226,8 @@ def _outcome(ray: Any, ref: Any) -> tuple[str | None, bool]:
         return f"Ray worker lost ({type(err).__name__}: {' '.join(str(err).split())[:200]})", False
 
 
-def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, sink: Any, threads: int) -> tuple[str | None, bool]:
-    """A Ray task: run one trial, its events going to ``sink`` (an :class:`EventSink`); return (error, interrupted)."""
+def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, sink: Any, run: str, threads: int) -> tuple[str | None, bool]:
+    """A Ray task: run one trial, its events going to ``run``'s channel of ``sink`` (an :class:`~nnplug_ray.events.EventSink`); return (error, interrupted)."""
     import ray
 
     limit_threads(threads)
@@ -246,10 +236,10 @@ def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, s
     # the round trip would slow every epoch); the sink runs this task's calls in order
     outcome: tuple[str | None, bool] = (None, False)
     try:
-        run_trial(trial, registry, loader, lambda event, data: sink.put.remote((trial.key, event, data)), run_dir)
+        run_trial(trial, registry, loader, lambda event, data: sink.put.remote(run, (trial.key, event, data)), run_dir)
     except KeyboardInterrupt:  # ray.cancel
         outcome = (None, True)
     except Exception as err:  # the trial's failure; the study goes on
         outcome = (one_line(err), False)
-    ray.get(sink.count.remote())  # after this task's events: once it answers, they are all in the sink
+    ray.get(sink.count.remote(run))  # after this task's events: once it answers, they are all in the sink
     return outcome
