@@ -55,6 +55,32 @@ def limit_threads(threads: int) -> None:
     threadpool_limits(threads)
 
 
+#: glibc's ``mallopt`` parameters: M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: Freed heap kept by a worker for its next arrays, and the size from which arrays get their own mapping (bytes).
+WORKER_TRIM_THRESHOLD, WORKER_MMAP_THRESHOLD = 64 * 2**20, 32 * 2**20
+
+
+def keep_freed_memory() -> None:
+    """Let this worker's allocator reuse freed memory for the next minibatch instead of mapping new pages.
+
+    A trial allocates and frees the same arrays (activations, gradients: hundreds of kB each)
+    every minibatch. In a worker, glibc returned them to the system after each use and the next
+    minibatch page-faulted them back in: 7,000-9,000 page faults and a tenth of the trial's CPU
+    time per trial of NLayers 100 on numbers. Fixed thresholds (those a long-running process
+    reaches by itself) keep them. Only where glibc is the C library; elsewhere nothing changes.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, musl): their allocators behave otherwise
+        return
+    mallopt(_M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD)
+    mallopt(_M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD)
+
+
 def preload_plugins(study: Study) -> None:
     """Import the modules of every trial's plugins (and of the engine) here, so forked workers find them imported.
 
@@ -253,6 +279,7 @@ def _serve(trials: list[Trial], registry: Any, loaders: list[Any], run_dir: Any,
     status = 0
     try:
         limit_threads(threads)
+        keep_freed_memory()
         while True:
             index = connection.recv()
             if index is None:

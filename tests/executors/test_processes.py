@@ -1,6 +1,9 @@
 """The processes executor: same metrics as the sequential loop, failures isolated, nothing left behind."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import psutil
 import pytest
 
@@ -80,3 +83,30 @@ def test_the_contract_check_catches_an_executor_that_loses_a_repeat():
 
     with pytest.raises(AssertionError, match="executor Forgetful: the run's figures differ from the sequential loop.s"):
         check_executor(Forgetful, {"jobs": 2})
+
+
+_FAULTS = """
+import resource, sys
+import numpy as np
+if sys.argv[1] == "keep":
+    from nnplug.executors.processes import keep_freed_memory
+    keep_freed_memory()
+def minibatch():
+    arrays = [np.ones(2**18, dtype=np.float32) for _ in range(8)]  # eight 1 MB activations, then freed
+    del arrays
+minibatch(); minibatch()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    minibatch()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_workers_reuse_freed_memory_instead_of_faulting_it_back_in():
+    def faults(mode: str) -> int:
+        return int(subprocess.run([sys.executable, "-c", _FAULTS, mode], check=True, capture_output=True, text=True).stdout)
+
+    default, kept = faults("default"), faults("keep")
+    assert default > 10_000  # the allocator gave the 8 MB back and faulted it in again, every minibatch
+    assert kept < default / 20

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,24 +37,37 @@ def run_command(args: list[str], cwd: Path, timeout: float = 120, **env: str) ->
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=environment(**env))
 
 
-def interrupt(args: list[str], cwd: Path, when: "callable", signals: list[int], timeout: float = 120) -> subprocess.CompletedProcess:
-    """Start a command, wait until ``when()`` is true, send it ``signals`` (50 ms apart), return its end."""
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(), start_new_session=True)
-    deadline = time.monotonic() + timeout
-    try:
-        while not when():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the command ended before it could be interrupted: {process.communicate()}")
-            time.sleep(0.02)
-        for signum in signals:
-            process.send_signal(signum)
-            time.sleep(0.05)
-        out, err = process.communicate(timeout=timeout)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    return subprocess.CompletedProcess(args, process.returncode, out, err)
+def interrupt(args: list[str], cwd: Path, when: "callable", signals: list[int], timeout: float = 300) -> subprocess.CompletedProcess:
+    """Start a command, wait until ``when()`` is true, send it ``signals`` (50 ms apart), return its end.
+
+    Its outputs go to unnamed files, not pipes: a pipe nobody reads while waiting would fill and
+    stop the command mid-print.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, text=True, env=environment(), start_new_session=True)
+
+        def outputs() -> tuple[str, str]:
+            out.seek(0)
+            err.seek(0)
+            return out.read(), err.read()
+
+        deadline = time.monotonic() + timeout
+        try:
+            while not when():
+                if process.poll() is not None:
+                    raise AssertionError(f"the command ended before it could be interrupted: {outputs()}")
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the command was not ready to be interrupted after {timeout} s: {outputs()[1][-2000:]}")
+                time.sleep(0.02)
+            for signum in signals:
+                process.send_signal(signum)
+                time.sleep(0.05)
+            process.wait(timeout=timeout)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        return subprocess.CompletedProcess(args, process.returncode, *outputs())
 
 
 def error_lines(stderr: str) -> list[str]:

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Name of the sink actor in its Ray namespace: runs of one Ray session (a notebook, a benchmark) share it.
-SINK_NAME = "nnplug-event-sink"
-
 
 class EventSink:
     """Where trials put their events and the driver reads them (a Ray actor), one channel per run.

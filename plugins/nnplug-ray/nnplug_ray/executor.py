@@ -7,8 +7,8 @@ datasets need to be readable by the driver only. Each task requests ``--trial-cp
 writes the run directory. A task that raises fails its trial; a worker or node that dies fails
 the trials it ran; Ctrl-C cancels every task. Checkpoints are written by the tasks into the run
 directory's path on their own node (use a shared file system for ``--runs-dir`` on a cluster).
-The event sink is a named actor of the Ray session, shared by its runs (each reads its own
-channel); it ends with the session (``bin/train`` ends its session when the run ends).
+The event sink is one actor per Ray session, shared by its runs (each reads its own channel);
+it ends with the session (``bin/train`` ends its session when the run ends).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from nnplug.errors import NnplugError
 from nnplug.executor import Executor
-from nnplug.executors.processes import available_cores, limit_threads
+from nnplug.executors.processes import available_cores, keep_freed_memory, limit_threads
 from nnplug.study import Study
 from nnplug.trials import Trial, one_line, run_trial
 
@@ -103,6 +103,7 @@ class Ray(Executor):
         if self._started:
             import ray
 
+            _SINKS.clear()  # its actor ends with the instance
             ray.shutdown()
             self._started = False
 
@@ -111,9 +112,8 @@ class Ray(Executor):
         """Submit every trial as a task, relay their events to the study as they come."""
         import ray
 
-        sink = _event_sink(ray)  # a new one's worker process starts while the datasets are decoded
         run = uuid.uuid4().hex
-        sink.open.remote(run)
+        sink = _event_sink(ray, run)
         try:
             study.start()
         except BaseException:
@@ -166,6 +166,23 @@ class Ray(Executor):
             except BaseException as err:  # also: the sink's actor may be gone with a lost node
                 LOG.debug("event not recorded while stopping: %r", err)
         study.interrupt(list(tasks.values()))
+        _discard_sink(ray, relay.sink)
+
+
+def _discard_sink(ray: Any, sink: Any) -> None:
+    """Stop using ``sink`` after cancelled tasks: the next run starts another.
+
+    A task interrupted while it sent an event can leave a gap in the numbering of its worker
+    process's calls to the actor; Ray reuses that process for later tasks, whose calls the actor
+    would then hold back waiting for the missing one (and fail after 30 s).
+    """
+    for session, kept in list(_SINKS.items()):
+        if kept is sink:
+            del _SINKS[session]
+    try:
+        ray.kill(sink)
+    except Exception as err:  # noqa: BLE001 - already gone with a lost node
+        LOG.debug("event sink: %r", err)
 
 
 def _check_reachable(address: str) -> None:
@@ -178,18 +195,38 @@ def _check_reachable(address: str) -> None:
         raise NnplugError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}") from None
 
 
-def _event_sink(ray: Any) -> Any:
-    """The :class:`~nnplug_ray.events.EventSink` actor on the driver's node (losing another node does not lose the events).
+def _event_sink(ray: Any, run: str) -> Any:
+    """The :class:`~nnplug_ray.events.EventSink` actor on the driver's node, with ``run``'s channel open.
 
-    One sink serves every run of a Ray session (created by the first, found by the next ones):
-    a notebook or a benchmark running several studies pays for its worker process once.
+    The sink lives on the driver's node (losing another node does not lose the events). One sink
+    serves every run of a Ray session: a notebook or a benchmark running several studies starts
+    its worker process (about 0.3 s) once. Ray ends an actor when its creator's handle goes, so
+    that handle is kept here; a kept sink that died, or one of an earlier session, is replaced.
+    A new sink is not waited for: its process starts while the datasets are decoded.
     """
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    from nnplug_ray.events import SINK_NAME, EventSink
+    from nnplug_ray.events import EventSink
 
-    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
-    return ray.remote(EventSink).options(num_cpus=0, scheduling_strategy=here, name=SINK_NAME, get_if_exists=True).remote()
+    context = ray.get_runtime_context()
+    session = (context.get_node_id(), context.get_job_id())
+    kept = _SINKS.get(session)
+    if kept is not None:
+        try:
+            ray.get(kept.open.remote(run), timeout=10)
+            return kept
+        except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as err:
+            LOG.debug("event sink of an earlier run is gone (%s): starting another", type(err).__name__)
+    here = NodeAffinitySchedulingStrategy(node_id=session[0], soft=False)
+    sink = ray.remote(EventSink).options(num_cpus=0, scheduling_strategy=here).remote()
+    sink.open.remote(run)
+    _SINKS.clear()  # a handle of an earlier session is of no use
+    _SINKS[session] = sink
+    return sink
+
+
+#: The event sink of the current Ray session (driver node id, job id), see :func:`_event_sink`.
+_SINKS: dict[tuple[str, str], Any] = {}
 
 
 class _Relay:
@@ -231,6 +268,7 @@ def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, s
     import ray
 
     limit_threads(threads)
+    keep_freed_memory()
     LOG.debug("trial %s on pid %d", trial.name, os.getpid())
     # events are sent without waiting (a task waiting on ray.get lends its CPU to another task, and
     # the round trip would slow every epoch); the sink runs this task's calls in order
