@@ -135,3 +135,28 @@ def test_a_lost_node_fails_its_trials_only(cluster, train, run_document):
     lost = [r for r in repeats if r["error"]]
     assert status == 1 and len(lost) == 1 and lost[0]["error"].startswith("Ray worker lost")
     assert all(len(r["epochs"]) == 3 for r in repeats if not r["error"])
+
+
+def test_a_trials_events_reach_the_sink_in_order_a_few_calls_per_epoch():
+    import pickle
+
+    from nnplug_ray.executor import Outbox
+
+    calls = []
+
+    class Sink:  # the actor's handle: put.remote(run, items)
+        class put:  # noqa: N801
+            @staticmethod
+            def remote(run, items):
+                calls.append((run, [pickle.loads(item) for item in items]))
+
+    outbox = Outbox(Sink, "run", (0, 1))
+    events = ["repeat_started", "epoch_started", "epoch_finished", "epoch_started", "epoch_finished", "early_stopping"]
+    for number, event in enumerate(events):
+        outbox(event, number)
+    assert [len(items) for _, items in calls] == [2, 2]  # held until an epoch starts
+    outbox("repeat_finished", 6)
+    outbox.flush()  # nothing left: no empty call
+    sent = [item for _, items in calls for item in items]
+    assert sent == [((0, 1), event, number) for number, event in enumerate([*events, "repeat_finished"])]
+    assert len(calls) == 3 and {run for run, _ in calls} == {"run"}

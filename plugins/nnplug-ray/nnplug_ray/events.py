@@ -27,10 +27,10 @@ class EventSink:
         """Start the channel of ``run``."""
         self.channels.setdefault(run, [])
 
-    def put(self, run: str, item: Any) -> None:
-        """Keep one event of ``run``."""
+    def put(self, run: str, items: list[Any]) -> None:
+        """Keep events of ``run``, in order."""
         if run not in self.closed:
-            self.channels.setdefault(run, []).append(item)
+            self.channels.setdefault(run, []).extend(items)
 
     def count(self, run: str) -> int:
         """How many events ``run`` put."""
