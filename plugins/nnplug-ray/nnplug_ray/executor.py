@@ -291,9 +291,9 @@ class Outbox:
 
     def flush(self) -> None:
         """Send what is held."""
-        if self.held:
-            self.sink.put.remote(self.run, self.held)
-            self.held = []
+        held, self.held = self.held, []  # taken first: a cancellation mid-call must not send them twice
+        if held:
+            self.sink.put.remote(self.run, held)
 
 
 def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, sink: Any, run: str, threads: int) -> tuple[str | None, bool]:
