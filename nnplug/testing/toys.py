@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnplug.accuracy import Accuracy
+from nnplug.arrays import ArrayDataLoader
 from nnplug.data_loader import DataLoader
 from nnplug.engine import Engine
 from nnplug.errors import NnplugError
@@ -151,6 +152,26 @@ class NumpyArrays(Engine):
         if like is not None:
             return array.astype(np.asarray(like).dtype, copy=False)
         return array.astype(np.float64, copy=False) if np.issubdtype(array.dtype, np.floating) else array
+
+
+class ColorBlobs(ArrayDataLoader):
+    """Three classes of 2x2 RGB images (12 values, channel-major), each dominated by one channel: the toys' data.
+
+    Args:
+        samples: samples per class.
+        max_minibatch_size: training minibatch size.
+    """
+
+    def __init__(self, samples: int = 20, max_minibatch_size: int = 16) -> None:
+        rng = np.random.default_rng(5)
+        x, y = [], []
+        for label in range(3):
+            image = rng.uniform(0, 0.3, (samples, 3, 2, 2))
+            image[:, label] += 0.6
+            x.append(image.reshape(samples, -1))
+            y += [label] * samples
+        super().__init__(np.concatenate(x), np.array(y), ["red", "green", "blue"], max_minibatch_size=max_minibatch_size)
+        self.image_shape = (3, 2, 2)
 
 
 def toy_registry(data_loader: type[DataLoader]) -> Registry:

@@ -11,15 +11,14 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from nnplug.arrays import ArrayDataLoader
 from nnplug.cli.arguments import parse_command
 from nnplug.registry import Registry
 from nnplug.session import TrainingSession
 from nnplug.testing import toys
 
 
-class ColorBlobs(ArrayDataLoader):
-    """Three classes of 2x2 RGB images, each dominated by one channel.
+class ColorBlobs(toys.ColorBlobs):
+    """The toys' three classes of 2x2 RGB images, 30 per class.
 
     Args:
         samples: samples per class.
@@ -27,14 +26,7 @@ class ColorBlobs(ArrayDataLoader):
     """
 
     def __init__(self, samples: int = 30, max_minibatch_size: int = 16) -> None:
-        rng = np.random.default_rng(5)
-        x, y = [], []
-        for label in range(3):
-            image = rng.uniform(0, 0.3, (samples, 3, 2, 2))
-            image[:, label] += 0.6
-            x.append(image.reshape(samples, -1))
-            y += [label] * samples
-        super().__init__(np.concatenate(x), np.array(y), ["red", "green", "blue"], max_minibatch_size=max_minibatch_size)
+        super().__init__(samples, max_minibatch_size)
 
 
 class Fragile(toys.SoftmaxRegression):

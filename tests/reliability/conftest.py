@@ -13,10 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from nnplug.arrays import ArrayDataLoader
 from nnplug.testing import toys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,8 +78,8 @@ def hidden_leftovers(folder: Path) -> list[Path]:
     return [p for p in folder.rglob(".*") if p.name.endswith(".tmp") or p.name.startswith(".staging")]
 
 
-class TinyBlobs(ArrayDataLoader):
-    """Three classes of 2x2 RGB images, each dominated by one channel.
+class TinyBlobs(toys.ColorBlobs):
+    """The toys' three classes of 2x2 RGB images, 10 per class.
 
     Args:
         samples: samples per class.
@@ -89,15 +87,7 @@ class TinyBlobs(ArrayDataLoader):
     """
 
     def __init__(self, samples: int = 10, max_minibatch_size: int = 16) -> None:
-        rng = np.random.default_rng(5)
-        x, y = [], []
-        for label in range(3):
-            image = rng.uniform(0, 0.3, (samples, 3, 2, 2))
-            image[:, label] += 0.6
-            x.append(image.reshape(samples, -1))
-            y += [label] * samples
-        super().__init__(np.concatenate(x), np.array(y), ["red", "green", "blue"], max_minibatch_size=max_minibatch_size)
-        self.image_shape = (3, 2, 2)
+        super().__init__(samples, max_minibatch_size)
 
 
 @pytest.fixture
