@@ -160,3 +160,42 @@ def test_a_trials_events_reach_the_sink_in_order_a_few_calls_per_epoch():
     sent = [item for _, items in calls for item in items]
     assert sent == [((0, 1), event, number) for number, event in enumerate([*events, "repeat_finished"])]
     assert len(calls) == 3 and {run for run, _ in calls} == {"run"}
+
+
+_GUARDED_CLUSTER = """
+import sys
+from ray.cluster_utils import Cluster
+
+cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+print(cluster.address, flush=True)
+sys.stdin.read()  # until the test closes it
+cluster.shutdown()
+"""
+
+
+def test_a_cluster_that_wants_a_token_is_one_line_saying_how(tmp_path):
+    """A cluster started with token authentication, joined without its token: one line naming the fix, exit 2."""
+    import os
+    import subprocess
+    import uuid
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env.update(HOME=str(tmp_path), OMP_NUM_THREADS="1")  # no ~/.ray/auth_token of the user's
+    head = subprocess.Popen([sys.executable, "-c", _GUARDED_CLUSTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env={**env, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": uuid.uuid4().hex})
+    try:
+        address = head.stdout.readline().strip()
+        assert address, "the guarded cluster did not start"
+        runs = tmp_path / "runs"
+        result = subprocess.run([str(root / "bin" / "train"), f"--datasets-path={root / 'datasets'}", "--dataset=colors", "--resize=4,4",
+                                 f"--runs-dir={runs}", "--executor=ray", f"--ray-address={address}"],
+                                capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    finally:
+        head.stdin.close()
+        head.wait(timeout=60)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert "wants its token" in line and "RAY_AUTH_MODE=token" in line
+    assert not runs.exists() or not any(runs.iterdir())

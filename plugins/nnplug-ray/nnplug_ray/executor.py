@@ -12,13 +12,16 @@ it ends with the session (``bin/train`` ends its session when the run ends).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
 import socket
+import sys
+import tempfile
 import time
 import uuid
-from typing import Any
+from typing import Any, Iterator
 
 from nnplug.errors import NnplugError
 from nnplug.executor import Executor
@@ -81,13 +84,24 @@ class Ray(Executor):
         level = ray_log.level
         if not LOG.isEnabledFor(logging.DEBUG):  # Ray's start-up notices are not the user's business unless --debug
             ray_log.setLevel(logging.ERROR)
+        # joining a cluster, Ray's core prints each failed attempt on stderr (20 lines in 20 s when
+        # the cluster wants a token): kept apart, unless --debug, and read when it fails
+        joining = bool(address) and not LOG.isEnabledFor(logging.DEBUG)
         try:
-            ray.init(address=address or "local", **options)  # "local": a new instance even when another runs here
-        except (ConnectionError, RuntimeError, ValueError) as err:
+            with _stderr_kept(joining) as printed:
+                ray.init(address=address or "local", **options)  # "local": a new instance even when another runs here
+        except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as err:
             where = f"at {address}" if address else "(local instance)"
+            if "InvalidAuthToken" in _causes(err) + printed.text:
+                raise NnplugError(
+                    f"the Ray cluster {where} wants its token (token authentication): run with RAY_AUTH_MODE=token and the "
+                    "cluster's token in ~/.ray/auth_token or RAY_AUTH_TOKEN (`ray get-auth-token` on its head node prints it)"
+                ) from None
             raise NnplugError(f"cannot start or reach the Ray cluster {where}: {' '.join(str(err).split())[:300]}") from None
         finally:
             ray_log.setLevel(level)
+        if printed.text.strip():
+            LOG.debug("Ray printed while joining: %s", printed.text.strip())
         self._started = True
 
     def _check_resources(self, ray: Any) -> None:
@@ -184,6 +198,44 @@ def _discard_sink(ray: Any, sink: Any) -> None:
         ray.kill(sink)
     except Exception as err:  # noqa: BLE001 - already gone with a lost node
         LOG.debug("event sink: %r", err)
+
+
+class _Printed:
+    """What a :func:`_stderr_kept` block printed on stderr."""
+
+    text = ""
+
+
+@contextlib.contextmanager
+def _stderr_kept(enabled: bool) -> Iterator[_Printed]:
+    """Send what this process writes on stderr (file descriptor 2: C++ libraries too) to a temporary
+    file for the block, and keep it in the yielded object's ``text``; a no-op when not ``enabled``."""
+    printed = _Printed()
+    if not enabled:
+        yield printed
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as kept:
+        os.dup2(kept.fileno(), 2)
+        try:
+            yield printed
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            kept.seek(0)
+            printed.text = kept.read().decode(errors="replace")
+
+
+def _causes(err: BaseException) -> str:
+    """The messages of ``err`` and of the exceptions it came from."""
+    messages, seen = [], set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        messages.append(str(err))
+        err = err.__cause__ or err.__context__
+    return " ".join(messages)
 
 
 def _check_reachable(address: str) -> None:
