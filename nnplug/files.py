@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 def safe_name(text: str, limit: int = 60) -> str:
@@ -30,12 +31,26 @@ def write_atomically(path: Path, write: Callable[[Any], None], binary: bool = Fa
     created when missing; the file gets the usual ``rw-r--r--`` permissions (not the temporary
     file's owner-only ones).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}{TEMPORARY_MARK}", suffix=".tmp", dir=path.parent)
-    try:
+    with atomic_path(path) as temporary:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
             write(handle)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A hidden temporary path beside ``path`` for a writer that takes a file name (a library's ``save``).
+
+    When the block ends normally the file written there is renamed over ``path`` (with
+    ``rw-r--r--`` permissions); when it raises, whatever was written is removed. The name is
+    chosen before anything exists, so an interruption at any instant (Ctrl-C between creating
+    the file and returning its name) cannot leave the file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_name(path.parent, path.name)
+    try:
+        yield temporary
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException as err:
@@ -47,7 +62,20 @@ def write_atomically(path: Path, write: Callable[[Any], None], binary: bool = Fa
     remove_stale_temporaries(path.parent, path.name)
 
 
-#: between the writer's process id and tempfile's random part in a temporary file's name.
+_counter = itertools.count()
+
+
+def temporary_name(folder: Path, name: str) -> Path:
+    """``folder/.NAME.<pid>-pid.<n><random>.tmp``: a name no one else uses, nothing created.
+
+    The writer's process id lets :func:`remove_stale_temporaries` tell files of killed writers
+    from files being written; a counter keeps names unique within the process, a random part
+    across processes that once had the same id.
+    """
+    return Path(folder) / f".{name}.{os.getpid()}{TEMPORARY_MARK}{next(_counter)}{secrets.token_hex(4)}.tmp"
+
+
+#: between the writer's process id and the unique part of a temporary file's name.
 TEMPORARY_MARK = "-pid."
 #: a temporary file older than this is stale even if its process id is alive (reused, or another host's).
 STALE_AFTER_SECONDS = 24 * 3600
@@ -118,14 +146,15 @@ def check_writable(folder: Path, what: str = "folder") -> None:
         missing = missing.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=f".nnplug-write-check.{os.getpid()}{TEMPORARY_MARK}", suffix=".tmp", dir=folder)
+        probe = temporary_name(folder, "nnplug-write-check")
         try:
-            with os.fdopen(fd, "wb") as handle:
+            with os.fdopen(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), "wb") as handle:
                 handle.write(os.urandom(PROBE_BYTES))  # incompressible: a compressing file system still needs the space
                 handle.flush()
                 os.fsync(handle.fileno())
         finally:
-            os.unlink(probe)
+            with contextlib.suppress(FileNotFoundError):  # interrupted before it was created
+                os.unlink(probe)
     except BaseException:
         for path in reversed(created):
             with contextlib.suppress(OSError):
@@ -178,10 +207,8 @@ class SpaceReserve:
             return
         size = max(self.minimum, needed, 2 * self.size)
         try:
-            if self.path is None:
-                fd, name = tempfile.mkstemp(prefix=f".space-reserve.{os.getpid()}{TEMPORARY_MARK}", suffix=".tmp", dir=self.folder)
-                os.close(fd)
-                self.path = Path(name)
+            if self.path is None:  # named before it exists: release() removes it whenever an interruption comes
+                self.path = temporary_name(self.folder, "space-reserve")
             with open(self.path, "ab") as handle:
                 handle.write(os.urandom(size - self.size))  # incompressible, really allocated
                 handle.flush()

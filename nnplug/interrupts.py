@@ -9,17 +9,35 @@ status (130 for SIGINT, 143 for SIGTERM). Only the first signal raises: pressing
 does not cut the cleanup short (the run's plots, its final status); :func:`deferred` does the
 same for code that runs outside :func:`handle_signals`. To stop at once, send SIGKILL
 (``kill -9``) or SIGQUIT (Ctrl-\\); what that leaves behind is cleaned later (docs/failures.md).
+
+Two places where a plain handler would lose the signal are covered too: a :class:`KeyboardInterrupt`
+raised inside a C library's callback (pyvips' log handler, a ``__del__``) is swallowed by Python
+as "unraisable", so it is raised again as soon as the callback returns; and once a command's work
+is done, :func:`finish` makes a signal during the interpreter's exit end the process at once with
+the command's own status (Python would otherwise reset the handlers and die of the signal).
 """
 from __future__ import annotations
 
+import _thread
+import atexit
 import contextlib
+import functools
+import os
 import signal
+import sys
 import threading
-from typing import Any, Iterator
+import time
+from typing import Any, Iterator, NoReturn
 
 #: the signals handled like Ctrl-C.
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
+#: a KeyboardInterrupt for the first signal is on its way (not swallowed by a callback).
+_raised = False
+#: within :func:`handle_signals` (in the main thread).
+_handling = False
+#: set by :func:`finish`: signals during the interpreter's last steps are ignored.
+_exiting = False
 
 
 def received() -> int | None:
@@ -38,10 +56,60 @@ def describe(signum: int | None) -> str:
 
 
 def _raise(signum: int, frame: Any) -> None:
-    first = not _received
-    _received.append(signum)
-    if first:  # later signals only wait: the first one's cleanup is already under way
-        raise KeyboardInterrupt
+    global _raised
+    if not _received:
+        _received.append(signum)
+    if _raised:  # later signals only wait: the first one's cleanup is already under way
+        return
+    if _inside(frame, _unraisable.__code__):  # raised here, it would be swallowed: once the hook has returned
+        _raise_soon(_received[0])
+        return
+    _raised = True
+    raise KeyboardInterrupt
+
+
+def _inside(frame: Any, code: Any) -> bool:
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _unraisable(previous: Any, report: Any) -> None:
+    """``sys.unraisablehook`` within :func:`handle_signals`: our KeyboardInterrupt, swallowed by a
+    C callback, is raised again once the callback returns (silently); anything else goes on as before."""
+    global _raised
+    if isinstance(report.exc_value, KeyboardInterrupt) and _raised and _received:
+        _raised = False
+        _raise_soon(_received[0])
+        return
+    previous(report)
+
+
+#: a thread of :func:`_raise_soon` is running.
+_again_running = False
+
+
+def _raise_soon(signum: int) -> None:
+    """From another thread, run the handler in the main thread again every 2 ms until it has raised
+    outside a callback or the hook (or :func:`handle_signals` has ended). One such thread at a time."""
+    global _again_running
+
+    def again() -> None:
+        global _again_running
+        while True:
+            while _handling and not _raised:
+                _thread.interrupt_main(signum)
+                time.sleep(0.002)
+            _again_running = False
+            if not (_handling and not _raised):  # else a request came while it was stopping: go on
+                return
+            _again_running = True
+
+    if not _again_running:
+        _again_running = True
+        threading.Thread(target=again, name="nnplug-signal-again", daemon=True).start()
 
 
 def _record(signum: int, frame: Any) -> None:
@@ -59,7 +127,9 @@ def handle_signals() -> Iterator[None]:
     A signal the parent set to be ignored (``nohup``, a background job of a non-interactive
     shell) stays ignored. Outside the main thread, nothing changes (Python allows handlers only there).
     """
+    global _raised, _handling
     _received.clear()
+    _raised = False
     if not _in_main_thread():
         yield
         return
@@ -70,9 +140,14 @@ def handle_signals() -> Iterator[None]:
             continue
         previous[signum] = current
         signal.signal(signum, _raise)
+    hook = sys.unraisablehook
+    sys.unraisablehook = functools.partial(_unraisable, hook)
+    _handling = True
     try:
         yield
     finally:
+        _handling = False
+        sys.unraisablehook = hook
         # after a real signal the process is on its way out: later ones must not cut the exit short
         # (ignored, not recorded: Python resets its own handlers to the default while exiting)
         for signum, handler in previous.items():
@@ -102,3 +177,70 @@ def deferred() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def cooperative() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM are only recorded; :func:`check` raises at the caller's safe points.
+
+    For code that runs other Python threads: a :class:`KeyboardInterrupt` raised at an arbitrary
+    instruction of the main thread can leave a lock held that those threads then wait for
+    forever (Python 3.11's ``logging`` takes its module lock outside ``try``; libraries log from
+    worker threads), and the main thread waits for them. The block's code calls :func:`check`
+    between units of work (bin/infer: between batches and between written images). A signal
+    recorded but not yet raised when the block ends normally is raised then.
+    """
+    global _mark
+    outer = _mark
+    _mark = len(_received)
+    try:
+        with deferred():
+            yield
+        check()
+    finally:
+        _mark = outer
+
+
+#: ``len(_received)`` when the innermost :func:`cooperative` block began (None outside one).
+_mark: int | None = None
+
+
+def check() -> None:
+    """Raise :class:`KeyboardInterrupt` if a signal arrived during the :func:`cooperative` block and has not been raised."""
+    global _raised
+    if _mark is not None and len(_received) > _mark and not _raised:
+        _raised = True
+        raise KeyboardInterrupt
+
+
+def finish(status: int) -> NoReturn:
+    """End a command whose work is done with ``status`` (what an entry point calls instead of ``sys.exit``).
+
+    The interpreter's exit takes a moment (threads joined, ``atexit`` handlers, modules torn
+    down). A Ctrl-C or SIGTERM then would otherwise run the start-up handler of ``bin/train``
+    ("interrupted while starting") or, once Python has reset its handlers, kill the process with
+    the signal's status although everything was written. Here it ends the process at once with
+    ``status``; during the very last steps (after every ``atexit`` handler) it is ignored.
+    """
+    global _exiting
+    if _in_main_thread():
+        for signum in SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, functools.partial(_exit_now, status))
+        _exiting = True
+    sys.exit(status)
+
+
+def _exit_now(status: int, signum: int, frame: Any) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
+
+
+@atexit.register  # registered when nnplug starts, so it runs after the handlers of libraries imported later
+def _ignore_signals_at_the_end() -> None:
+    if _exiting and _in_main_thread():
+        for signum in SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, signal.SIG_IGN)

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from nnplug import interrupts
 from nnplug.cli.errors import run_click, run_guarded, wants_debug
 from nnplug.registry import KINDS
 
@@ -172,4 +173,4 @@ def run_inference(options: dict[str, Any], registry: Any = None) -> list[str]:
 
 def main() -> None:
     """Console-script and ``bin/infer`` entry point: user errors are one line on stderr, status 2."""
-    sys.exit(invoke(sys.argv[1:]))
+    interrupts.finish(invoke(sys.argv[1:]))

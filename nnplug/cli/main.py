@@ -75,7 +75,8 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point: user errors are one line on stderr, status 2."""
+    from nnplug import interrupts
     from nnplug.cli.errors import run_click, run_guarded, wants_debug
 
     args = sys.argv[1:]
-    sys.exit(run_guarded(lambda: run_click(cli, args, "nnplug"), "nnplug", wants_debug(args)))
+    interrupts.finish(run_guarded(lambda: run_click(cli, args, "nnplug"), "nnplug", wants_debug(args)))

@@ -11,6 +11,7 @@ import sys
 import click
 
 from nnplug.cli.arguments import EXPERIMENT_SEPARATOR, OptionTable, parse_command
+from nnplug import interrupts
 from nnplug.cli.errors import run_guarded, wants_debug
 from nnplug.cli.plugins import alias_text, declared_text
 from nnplug.compatibility import DEFAULTED_SLOTS
@@ -138,4 +139,4 @@ def train(args: tuple[str, ...]) -> None:
 def main() -> None:
     """Console-script and ``bin/train`` entry point."""
     args = sys.argv[1:]
-    sys.exit(run_guarded(lambda: run_train(args), "train", wants_debug(args)))
+    interrupts.finish(run_guarded(lambda: run_train(args), "train", wants_debug(args)))

@@ -5,6 +5,7 @@ its own session so signals reach only it) on the shipped ``colors`` dataset at 4
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,9 +25,10 @@ NNPLUG = [sys.executable, "-c", "from nnplug.cli.main import main; main()"]
 
 
 def environment(**extra: str) -> dict[str, str]:
-    """The environment of a command: one math thread, no display."""
+    """The environment of a command: one math thread, no display; Python's fault handler on (a
+    command that hangs is sent SIGABRT, and its threads' stacks are then in its stderr)."""
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg", **extra)
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONFAULTHANDLER="1", **extra)
     return env
 
 
@@ -35,11 +37,12 @@ def run_command(args: list[str], cwd: Path, timeout: float = 120, **env: str) ->
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=environment(**env))
 
 
-def interrupt(args: list[str], cwd: Path, when: "callable", signals: list[int], timeout: float = 300) -> subprocess.CompletedProcess:
+def interrupt(args: list[str], cwd: Path, when: "callable", signals: list[int], timeout: float = 300, stop_within: float = 60) -> subprocess.CompletedProcess:
     """Start a command, wait until ``when()`` is true, send it ``signals`` (50 ms apart), return its end.
 
     Its outputs go to unnamed files, not pipes: a pipe nobody reads while waiting would fill and
-    stop the command mid-print.
+    stop the command mid-print. A command still running ``stop_within`` seconds after the signals
+    fails the test with the Python stacks of its threads (SIGABRT to the fault handler).
     """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, text=True, env=environment(), start_new_session=True)
@@ -60,7 +63,13 @@ def interrupt(args: list[str], cwd: Path, when: "callable", signals: list[int], 
             for signum in signals:
                 process.send_signal(signum)
                 time.sleep(0.05)
-            process.wait(timeout=timeout)
+            try:
+                process.wait(timeout=stop_within)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=10)
+                raise AssertionError(f"still running {stop_within} s after {signals}; its stacks: {outputs()[1][-6000:]}") from None
         finally:
             if process.poll() is None:
                 process.kill()

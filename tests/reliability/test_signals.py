@@ -75,3 +75,124 @@ def test_temporary_files_of_killed_writers_are_removed_at_the_next_write(tmp_pat
     (staging / "a").mkdir(parents=True)
     assert staging in remove_stale_temporaries(tmp_path)
     assert not staging.exists()
+
+
+def _python(script: str, tmp_path: Path) -> "subprocess.CompletedProcess":
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_a_signal_swallowed_by_a_library_callback_is_raised_again_after_it(tmp_path: Path) -> None:
+    # pyvips' log handler is a cffi callback: a KeyboardInterrupt raised inside it is "unraisable"
+    script = """
+import os, signal, time, cffi
+from nnplug import interrupts
+
+def in_callback(x):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.05)  # the handler runs here, inside the callback
+    return x
+
+callback = cffi.FFI().callback("int(int)", in_callback)
+with interrupts.handle_signals():
+    try:
+        callback(1)
+        for _ in range(1000):
+            time.sleep(0.001)
+        print("not interrupted")
+    except KeyboardInterrupt:
+        print("interrupted after the callback", interrupts.received() == signal.SIGTERM)
+"""
+    result = _python(script, tmp_path)
+    assert result.stdout.strip() == "interrupted after the callback True", (result.stdout, result.stderr)
+    assert result.stderr == ""  # no "Exception ignored from cffi callback" traceback
+
+
+def test_a_signal_while_the_interpreter_exits_keeps_the_commands_status(tmp_path: Path) -> None:
+    # the work is done; a handler registered later (a library's) runs at exit when the signal comes
+    script = """
+import atexit, os, signal, time
+from nnplug import interrupts
+
+def late():
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.5)
+    print("not ended by the signal")
+
+atexit.register(late)
+signal.signal(signal.SIGTERM, lambda *a: print("start-up handler"))  # what bin/train installs while importing
+print("done", flush=True)
+interrupts.finish(3)
+"""
+    result = _python(script, tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (3, "done\n", "")
+
+
+def test_write_atomically_interrupted_right_after_creating_the_file_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    real_open = os.open
+
+    def open_then_interrupted(*args, **kwargs):
+        real_open(*args, **kwargs)
+        raise KeyboardInterrupt  # a signal handled between creating the file and getting its name back
+
+    monkeypatch.setattr(os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_text(tmp_path / "run.json", "{}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_infer_staging_interrupted_right_after_creating_its_folder_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    from nnplug_onnxruntime.staging import StagedOutputs
+
+    real_mkdir = Path.mkdir
+
+    def mkdir_then_interrupted(self, *args, **kwargs):
+        real_mkdir(self, *args, **kwargs)
+        if self.name.startswith(".staging."):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_interrupted)
+    with pytest.raises(KeyboardInterrupt), StagedOutputs(tmp_path / "out"):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cooperative_blocks_raise_only_where_the_code_checks(tmp_path: Path) -> None:
+    script = """
+import os, signal
+from nnplug import interrupts
+
+def signalled():
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(10000):  # the handler has run by now
+        pass
+
+steps = []
+with interrupts.handle_signals():
+    try:
+        with interrupts.cooperative():
+            signalled()
+            steps.append("went on")
+            interrupts.check()
+            steps.append("not stopped")
+    except KeyboardInterrupt:
+        steps.append("stopped at the check")
+    try:
+        with interrupts.cooperative():
+            signalled()
+    except KeyboardInterrupt:
+        steps.append("raised again?")
+signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (after a signal, handle_signals leaves it ignored: the process is ending)
+with interrupts.handle_signals():
+    try:
+        with interrupts.cooperative():
+            signalled()
+            steps.append("went on")
+    except KeyboardInterrupt:
+        steps.append("stopped at the end of the block")
+print(steps)
+"""
+    result = _python(script, tmp_path)
+    assert result.stdout.strip() == str(["went on", "stopped at the check", "went on", "stopped at the end of the block"]), (result.stdout, result.stderr)

@@ -5,10 +5,9 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
+from nnplug.files import write_text
 from nnplug_bench.results import BenchResult
 
 SUMMARY_FIELDS = [
@@ -16,19 +15,6 @@ SUMMARY_FIELDS = [
     "maximum", "trimmed_mean", "std", "ratio_median", "ratio_minimum", "ratio_maximum", "peak_rss_mb",
 ]
 RAW_FIELDS = ["suite", "group", "case", "metric", "unit", "round", "value"]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _json_ready(value):
@@ -97,6 +83,6 @@ def write_results(result: BenchResult, directory: Path, table: str) -> list[Path
     }
     paths = []
     for name, text in outputs.items():
-        write_atomically(directory / name, text)
+        write_text(directory / name, text)
         paths.append(directory / name)
     return paths

@@ -6,22 +6,15 @@ with min–max whiskers, one cluster per group.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from nnplug.files import atomic_path
 from nnplug_bench.results import OK, SuiteResult
 
 
 def _save(figure, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(handle)
-    try:
-        figure.savefig(temporary, dpi=110)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110, format="png")
 
 
 def _label(suite: SuiteResult) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnplug import NnplugError
+from nnplug import NnplugError, interrupts
 from nnplug.image_backend import ImageBackend
 from nnplug_onnxruntime import figure as figures
 from nnplug_onnxruntime.batching import chunks, effective_batch_size, stacked
@@ -184,14 +184,18 @@ class Segmenter:
         def collect(keep: int) -> None:
             while len(pending) > keep:
                 name, score = pending.popleft().result()  # a writer's exception surfaces here
+                interrupts.check()
                 result.processed.append(name)
                 if score is not None:
                     result.ious[name] = score
                 if progress is not None:  # skipped files count as done too
                     progress.update(len(result.processed) + len(result.skipped.files) - progress.n)
 
-        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="nnplug-infer-writer") as writers:
+        # Ctrl-C and SIGTERM stop it between batches and written images, not at any instruction: a
+        # KeyboardInterrupt there could leave a lock held that the writer threads wait for
+        with interrupts.cooperative(), ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="nnplug-infer-writer") as writers:
             while True:
+                interrupts.check()
                 with result.times.measure("decoding"):
                     batch = next(chunks(decoded, self.batch_size), None)
                 if not batch:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
@@ -53,8 +52,11 @@ class StagedOutputs:
         try:
             check_writable(self.folder)
             files.remove_stale_temporaries(self.folder)  # staging folders of runs killed with SIGKILL
-            self.staging = Path(tempfile.mkdtemp(prefix=f".staging.{os.getpid()}{files.TEMPORARY_MARK}", suffix=".tmp", dir=self.folder))
+            self.staging = files.temporary_name(self.folder, "staging")  # named first: an interruption cannot lose it
+            self.staging.mkdir(mode=0o700)
         except BaseException:
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
             self._remove_created()
             raise
         return self

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
@@ -13,6 +11,7 @@ import torch
 from torch import nn
 
 from nnplug import LayerObserver, Model, NnplugError
+from nnplug.files import atomic_path
 from nnplug_torch.dropout import SeededDropout
 from nnplug_torch.layer_hooks import LayerHooks
 from nnplug_torch.parameter import TorchParameter
@@ -233,17 +232,11 @@ class TorchModel(Model):
         exported = _Output(network, self.output).eval()
         dummy = torch.zeros((2, *sample_shape), dtype=torch_dtype(dtype))
         path = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
-        try:
+        with atomic_path(path) as temporary:
             torch.onnx.export(
-                exported, (dummy,), temporary, input_names=["input"], output_names=["probabilities"],
+                exported, (dummy,), str(temporary), input_names=["input"], output_names=["probabilities"],
                 dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}}, opset_version=opset, dynamo=False,
             )
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
 
 
 class _Output(nn.Module):

@@ -7,11 +7,11 @@ writes one self-contained file (no external data).
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
+
+from nnplug.files import atomic_path
 
 
 def export_segmentation_model(
@@ -22,23 +22,15 @@ def export_segmentation_model(
     output_names = output_names or ["mask"]
     dynamic = {"input": {0: "batch"}} | {name: {0: "batch"} for name in output_names}
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
-    os.close(handle)
-    try:
-        with torch.no_grad():
-            torch.onnx.export(
-                model,
-                (torch.zeros(1, 3, *size),),
-                temporary,
-                input_names=["input"],
-                output_names=output_names,
-                dynamic_axes=dynamic,
-                opset_version=17,
-                dynamo=False,
-            )
-        os.chmod(temporary, 0o644)  # mkstemp makes it private
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with atomic_path(path) as temporary, torch.no_grad():
+        torch.onnx.export(
+            model,
+            (torch.zeros(1, 3, *size),),
+            str(temporary),
+            input_names=["input"],
+            output_names=output_names,
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
     return path
