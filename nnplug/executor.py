@@ -11,8 +11,10 @@ distribution, ``ray`` (a Ray cluster). An executor's constructor options are gen
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 from abc import abstractmethod
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Iterator
 
 from nnplug.plugin import Plugin
 
@@ -50,3 +52,21 @@ class Executor(Plugin):
 
     def close(self) -> None:
         """Release what :meth:`prepare` took (connections, local clusters)."""
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Within the block, the objects that exist when it starts are out of the garbage collector's reach.
+
+    A trial allocates many short-lived objects, so Python's collector runs often, and its oldest
+    generation walks every object of the process: the imported libraries' (numpy, libvips, torch,
+    Ray's in a Ray worker), hundreds of thousands of them, each time. Frozen, they are skipped
+    (a 1-epoch colors trial in a Ray worker: 0.255 s before, 0.212 s after). No full collection
+    first: it took 40-60 ms of the study's serial start, and the garbage it would free goes back
+    to the collector when the block ends.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nnplug.executor import Executor
+from nnplug.executor import Executor, frozen_heap
 from nnplug.study import Study
 
 
@@ -14,4 +14,5 @@ class Sequential(Executor):
 
     def run(self, study: Study) -> None:
         """Train the experiments in order, each repeat after the other."""
-        study.run_in_process()
+        with frozen_heap():
+            study.run_in_process()
