@@ -36,6 +36,8 @@ _received: list[int] = []
 _raised = False
 #: within :func:`handle_signals` (in the main thread).
 _handling = False
+#: a signal raises KeyboardInterrupt (until :func:`disarm`).
+_armed = False
 #: set by :func:`finish`: signals during the interpreter's last steps are ignored.
 _exiting = False
 
@@ -59,7 +61,7 @@ def _raise(signum: int, frame: Any) -> None:
     global _raised
     if not _received:
         _received.append(signum)
-    if _raised:  # later signals only wait: the first one's cleanup is already under way
+    if _raised or not _armed:  # later signals only wait: the first one's cleanup is already under way
         return
     if _inside(frame, _unraisable.__code__):  # raised here, it would be swallowed: once the hook has returned
         _raise_soon(_received[0])
@@ -127,9 +129,10 @@ def handle_signals() -> Iterator[None]:
     A signal the parent set to be ignored (``nohup``, a background job of a non-interactive
     shell) stays ignored. Outside the main thread, nothing changes (Python allows handlers only there).
     """
-    global _raised, _handling
+    global _raised, _handling, _armed
     _received.clear()
     _raised = False
+    _armed = True
     if not _in_main_thread():
         yield
         return
@@ -152,6 +155,18 @@ def handle_signals() -> Iterator[None]:
         # (ignored, not recorded: Python resets its own handlers to the default while exiting)
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_IGN if _received else handler)
+
+
+def disarm() -> None:
+    """From now on until :func:`handle_signals` ends, a signal is only recorded, not raised.
+
+    Called by the code that catches the :class:`KeyboardInterrupt` as the last thing inside its
+    ``try``: a signal handled up to that call is caught there; one arriving later, when no
+    ``except`` is left to catch it (leaving the ``with handle_signals()`` block), must not escape
+    as a traceback. The work is done by then: the command keeps its status.
+    """
+    global _armed
+    _armed = False
 
 
 @contextlib.contextmanager

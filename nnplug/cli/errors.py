@@ -54,27 +54,31 @@ def run_guarded(func: Callable[[], int | None], program: str, debug: bool) -> in
             handler.addFilter(_OneLineRecords())
     with interrupts.handle_signals():
         try:
-            return func() or 0
-        except (NnplugError, click.ClickException) as err:
-            if debug:
-                logging.getLogger("nnplug").exception("user error")
-            message = err.format_message() if isinstance(err, click.ClickException) else str(err)
-            click.echo(f"{program}: error: {one_line(message)}", err=True)
-            return 2 if not isinstance(err, click.ClickException) or err.exit_code in (1, 2) else err.exit_code
-        except OSError as err:
-            line = disk_error_line(err)
-            if line is None:
-                raise
-            if debug:
-                logging.getLogger("nnplug").exception("disk error")
-            click.echo(f"{program}: error: {line}", err=True)
-            return 2
+            try:
+                status = func() or 0
+            except (NnplugError, click.ClickException) as err:
+                if debug:
+                    logging.getLogger("nnplug").exception("user error")
+                message = err.format_message() if isinstance(err, click.ClickException) else str(err)
+                click.echo(f"{program}: error: {one_line(message)}", err=True)
+                status = 2 if not isinstance(err, click.ClickException) or err.exit_code in (1, 2) else err.exit_code
+            except OSError as err:
+                line = disk_error_line(err)
+                if line is None:
+                    raise
+                if debug:
+                    logging.getLogger("nnplug").exception("disk error")
+                click.echo(f"{program}: error: {line}", err=True)
+                status = 2
+            # from here a signal is only recorded: raised later (leaving this block), nothing would catch it
+            interrupts.disarm()
         except (KeyboardInterrupt, click.exceptions.Abort) as err:
-            return _interrupted(err, program, debug)
+            status = _interrupted(err, program, debug)
         except Exception as err:
             if interrupts.received() is None:
                 raise
-            return _interrupted(err, program, debug)  # a library turned the KeyboardInterrupt into its own error
+            status = _interrupted(err, program, debug)  # a library turned the KeyboardInterrupt into its own error
+    return status
 
 
 def _interrupted(err: BaseException, program: str, debug: bool) -> int:

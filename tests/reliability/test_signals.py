@@ -196,3 +196,25 @@ print(steps)
 """
     result = _python(script, tmp_path)
     assert result.stdout.strip() == str(["went on", "stopped at the check", "went on", "stopped at the end of the block"]), (result.stdout, result.stderr)
+
+
+def test_a_signal_after_the_command_is_done_is_not_a_traceback(tmp_path: Path) -> None:
+    # the last instants of run_guarded: past every except that could catch a KeyboardInterrupt
+    script = """
+import os, signal
+from nnplug import interrupts
+from nnplug.cli.errors import run_guarded
+
+real = interrupts.disarm
+
+def disarm_then_signalled():
+    real()
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(10000):  # the handler has run by now
+        pass
+
+interrupts.disarm = disarm_then_signalled
+print(run_guarded(lambda: 0, "train", False))
+"""
+    result = _python(script, tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "0\n", ""), result
