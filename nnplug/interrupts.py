@@ -14,7 +14,9 @@ Two places where a plain handler would lose the signal are covered too: a :class
 raised inside a C library's callback (pyvips' log handler, a ``__del__``) is swallowed by Python
 as "unraisable", so it is raised again as soon as the callback returns; and once a command's work
 is done, :func:`finish` makes a signal during the interpreter's exit end the process at once with
-the command's own status (Python would otherwise reset the handlers and die of the signal).
+the command's own status (Python would otherwise reset the handlers and die of the signal);
+:func:`disarm` does the same for the instants between the end of the work and that exit.
+Code that runs other Python threads raises only at safe points (:func:`cooperative`, :func:`check`).
 """
 from __future__ import annotations
 
