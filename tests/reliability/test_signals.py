@@ -99,7 +99,7 @@ callback = cffi.FFI().callback("int(int)", in_callback)
 with interrupts.handle_signals():
     try:
         callback(1)
-        for _ in range(1000):
+        for _ in range(10000):  # raised within milliseconds; up to 10 s on a busy machine
             time.sleep(0.001)
         print("not interrupted")
     except KeyboardInterrupt:
