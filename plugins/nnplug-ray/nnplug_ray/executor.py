@@ -13,7 +13,6 @@ it ends with the session (``bin/train`` ends its session when the run ends).
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import pickle
@@ -355,7 +354,6 @@ def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, s
 
     limit_threads(threads)
     keep_freed_memory()
-    _freeze_worker_heap()
     LOG.debug("trial %s on pid %d", trial.name, os.getpid())
     outbox = Outbox(sink, run, trial.key)
     outcome: tuple[str | None, bool] = (None, False)
@@ -369,16 +367,3 @@ def _trial_task(trial: Trial, registry: Any, loader: Any, run_dir: str | None, s
         outbox.flush()
     ray.get(sink.count.remote(run))  # after this task's events: once it answers, they are all in the sink
     return outcome
-
-
-_frozen = False
-
-
-def _freeze_worker_heap() -> None:
-    """Once per Ray worker process: what it holds so far (Ray's and the libraries' objects) goes out of
-    the garbage collector's reach for good (see :func:`nnplug.executor.frozen_heap`; the process
-    serves only trials)."""
-    global _frozen
-    if not _frozen:
-        gc.freeze()
-        _frozen = True
