@@ -32,8 +32,7 @@ def write_atomically(path: Path, write: Callable[[Any], None], binary: bool = Fa
     file's owner-only ones).
     """
     with atomic_path(path) as temporary:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+        with os.fdopen(_create(temporary), "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
             write(handle)
 
 
@@ -73,6 +72,11 @@ def temporary_name(folder: Path, name: str) -> Path:
     across processes that once had the same id.
     """
     return Path(folder) / f".{name}.{os.getpid()}{TEMPORARY_MARK}{next(_counter)}{secrets.token_hex(4)}.tmp"
+
+
+def _create(path: Path) -> int:
+    """Create ``path`` (which must not exist) for writing, owner-only; return its descriptor."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
 
 
 #: between the writer's process id and the unique part of a temporary file's name.
@@ -148,7 +152,7 @@ def check_writable(folder: Path, what: str = "folder") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         probe = temporary_name(folder, "nnplug-write-check")
         try:
-            with os.fdopen(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), "wb") as handle:
+            with os.fdopen(_create(probe), "wb") as handle:
                 handle.write(os.urandom(PROBE_BYTES))  # incompressible: a compressing file system still needs the space
                 handle.flush()
                 os.fsync(handle.fileno())

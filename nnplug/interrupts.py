@@ -42,6 +42,8 @@ _handling = False
 _armed = False
 #: set by :func:`finish`: signals during the interpreter's last steps are ignored.
 _exiting = False
+#: ``len(_received)`` when the innermost :func:`cooperative` block began (None outside one).
+_mark: int | None = None
 
 
 def received() -> int | None:
@@ -216,10 +218,6 @@ def cooperative() -> Iterator[None]:
         check()
     finally:
         _mark = outer
-
-
-#: ``len(_received)`` when the innermost :func:`cooperative` block began (None outside one).
-_mark: int | None = None
 
 
 def check() -> None:

@@ -10,8 +10,8 @@ import sys
 
 import click
 
-from nnplug.cli.arguments import EXPERIMENT_SEPARATOR, OptionTable, parse_command
 from nnplug import interrupts
+from nnplug.cli.arguments import EXPERIMENT_SEPARATOR, OptionTable, parse_command
 from nnplug.cli.errors import run_guarded, wants_debug
 from nnplug.cli.plugins import alias_text, declared_text
 from nnplug.compatibility import DEFAULTED_SLOTS

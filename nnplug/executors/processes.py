@@ -10,7 +10,6 @@ through the driver) and no worker outlives the command.
 """
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import os
@@ -22,7 +21,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from nnplug.errors import NnplugError
-from nnplug.executor import Executor
+from nnplug.executor import Executor, frozen_heap
 from nnplug.study import Study
 from nnplug.trials import Trial, one_line, run_trial
 
@@ -130,9 +129,13 @@ class Processes(Executor):
         """Fork up to ``jobs`` workers, hand each the next trial as it finishes one, feed the study their events."""
         study.start()
         preload_plugins(study)
-        # the collector of a worker leaves the driver's objects (their pages) alone: no copies, and no
-        # time spent walking them (see nnplug.executor.frozen_heap)
-        gc.freeze()
+        # forked workers inherit the frozen heap: their collector leaves the driver's objects (their
+        # pages) alone, so no copies, and no time spent walking them
+        with frozen_heap():
+            self._schedule(study)
+
+    def _schedule(self, study: Study) -> None:
+        """Run the study's trials on forked workers until every one has ended."""
         context = multiprocessing.get_context("fork")
         pending = deque(study.trials)
         workers: list[_Worker] = []
@@ -164,8 +167,6 @@ class Processes(Executor):
         except BaseException:  # Ctrl-C, SIGTERM, an observer's error: no worker outlives the run
             self._stop(study, workers)
             raise
-        finally:
-            gc.unfreeze()
 
     def _start(self, context: Any, study: Study) -> _Worker:
         driver_end, worker_end = context.Pipe(duplex=True)

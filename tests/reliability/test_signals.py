@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -77,10 +79,8 @@ def test_temporary_files_of_killed_writers_are_removed_at_the_next_write(tmp_pat
     assert not staging.exists()
 
 
-def _python(script: str, tmp_path: Path) -> "subprocess.CompletedProcess":
-    import subprocess
-    import sys
-
+def _python(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run a Python script in a process of its own (signal handlers need its main thread)."""
     return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
 
 

@@ -21,7 +21,6 @@ def export_segmentation_model(
     model.eval()
     output_names = output_names or ["mask"]
     dynamic = {"input": {0: "batch"}} | {name: {0: "batch"} for name in output_names}
-    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temporary, torch.no_grad():
         torch.onnx.export(
             model,
