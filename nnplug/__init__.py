@@ -7,7 +7,7 @@ is public too. Everything else in the package is private to nnplug.
 from __future__ import annotations
 
 from nnplug.accuracy import Accuracy
-from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch
+from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch, SampleIds
 from nnplug.engine import ANY_ENGINE, Engine
 from nnplug.errors import NnplugError
 from nnplug.executor import Executor
@@ -45,6 +45,7 @@ __all__ = [
     "Parameter",
     "Plugin",
     "Regression",
+    "SampleIds",
     "Task",
     "__version__",
     "check_perceptron_options",

@@ -2,13 +2,50 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterator, overload
 
 from nnplug.plugin import Plugin
 
 #: Partition names, in the order they are reported.
 PARTITIONS: tuple[str, ...] = ("training", "dev", "test")
+
+
+class SampleIds(Sequence[str]):
+    """The identifiers of a minibatch's samples, each made only when it is read.
+
+    Nothing in training reads them (dumps and contract checks do), and making them eagerly was a
+    tenth of an epoch of a small model: a string per sample per minibatch.
+
+    Args:
+        rows: the samples' positions in the dataset.
+        name: the identifier of the sample at a position (e.g. its file path).
+    """
+
+    def __init__(self, rows: Sequence[int], name: Callable[[int], str]) -> None:
+        self.rows = rows
+        self.name = name
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self.name(int(row)) for row in self.rows[index]]
+        return self.name(int(self.rows[index]))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and not isinstance(other, str) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"SampleIds({list(self)!r})"
 
 
 @dataclass
@@ -20,13 +57,14 @@ class Minibatch:
             model's engine once the trainer has converted it (``RepeatContext.engine``).
         y: the targets, first axis is the sample (one-hot rows for classification), like ``x``.
         index: position of this minibatch in its epoch (0-based).
-        ids: identifiers of the samples (e.g. file paths), for dumps and reports.
+        ids: identifiers of the samples (e.g. file paths), for dumps and reports: a list, or a
+            :class:`SampleIds` that makes each when read.
     """
 
     x: Any
     y: Any
     index: int = 0
-    ids: list[str] | None = None
+    ids: Sequence[str] | None = None
 
     @property
     def size(self) -> int:

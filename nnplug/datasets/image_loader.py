@@ -12,7 +12,7 @@ from typing import ClassVar, Iterator
 
 import numpy as np
 
-from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch
+from nnplug.data_loader import PARTITIONS, DataLoader, Minibatch, SampleIds
 from nnplug.datasets.augmentation import Augmentation
 from nnplug.datasets.clone import check_nbr_clones, clone_indices
 from nnplug.datasets.disk_cache import DiskCache, default_folder, parse_size
@@ -24,7 +24,7 @@ from nnplug.datasets.one_hot import one_hot
 from nnplug.datasets.partitioner import StratifiedPartitioner
 from nnplug.datasets.preprocessing import Preprocessing
 from nnplug.datasets.sample_cache import SampleCache
-from nnplug.datasets.sample_source import SampleSource
+from nnplug.datasets.sample_source import SourceList
 from nnplug.datasets.shuffler import EpochShuffler
 from nnplug.datasets.summary import partition_table
 from nnplug.errors import NnplugError
@@ -111,7 +111,7 @@ class ImageDataLoader(DataLoader):
         self.disk_cache = DiskCache(cache_dir or default_folder(), parse_size(cache_max_size)) if cache else None
         self.transforms: ImageTransforms | None = None
         self.cache: SampleCache | None = None
-        self.sources: list[SampleSource] = []
+        self.sources = SourceList()
         self.sample_labels = np.array([], dtype=np.int64)
         self.indices: dict[str, np.ndarray] = {}
         self.seed = 0
@@ -144,8 +144,8 @@ class ImageDataLoader(DataLoader):
         keep = np.flatnonzero(cache.readable)
         if len(keep) < len(sources):
             cache.pixels = cache.pixels[keep]
-        self.sources = [sources[i] for i in keep]
-        self.sample_labels = np.array([s.label for s in self.sources], dtype=np.int64)
+        self.sources = SourceList(sources[i] for i in keep)
+        self.sample_labels = np.array(self.sources.labels, dtype=np.int64)
         self.cache = cache
 
     @property
@@ -195,7 +195,10 @@ class ImageDataLoader(DataLoader):
         if self.flatten:
             x = x.reshape(len(chunk), -1)
         y = one_hot(self.sample_labels[chunk], len(self.labels))
-        return Minibatch(x, y, number, [self.sources[i].id for i in chunk])
+        return Minibatch(x, y, number, SampleIds(chunk, self._sample_id))
+
+    def _sample_id(self, index: int) -> str:
+        return self.sources.id(index)
 
     def summary(self) -> str:
         """Samples per label and partition, and the image size (rows x cols x channels)."""

@@ -26,10 +26,9 @@ class LabeledFiles:
         self.root = Path(datasets_path) / dataset
         self.video_slices_sec = video_slices_sec
         self.classes: list[str] = []
-        self.sources: list[SampleSource] = []
 
     def scan(self) -> list[SampleSource]:
-        """Find the classes and samples (stored in :attr:`classes` and :attr:`sources`).
+        """Find the classes (stored in :attr:`classes`) and return the samples.
 
         Raises:
             NnplugError: the dataset folder is missing or has no class folder, a class folder
@@ -41,7 +40,7 @@ class LabeledFiles:
         if not folders:
             raise NnplugError(f"dataset directory {self.root} is empty: expected one folder of images per class")
         self.classes = [folder.name for folder in folders]
-        self.sources = []
+        sources: list[SampleSource] = []
         for label, folder in enumerate(folders):
             # scandir: the file type comes with the listing (no stat per file), names sort as strings
             with os.scandir(folder) as entries:
@@ -50,10 +49,10 @@ class LabeledFiles:
                 raise NnplugError(f"class folder {folder} has no images")
             for path in files:
                 if is_video(path):
-                    self.sources.extend(SampleSource(path, label, t) for t in video_frame_times(path, self.video_slices_sec))
+                    sources.extend(SampleSource(path, label, t) for t in video_frame_times(path, self.video_slices_sec))
                 else:
-                    self.sources.append(SampleSource(path, label))
-        return self.sources
+                    sources.append(SampleSource(path, label))
+        return sources
 
     def _available(self) -> str:
         parent = self.root.parent

@@ -136,3 +136,38 @@ def test_numpy_vips_does_not_import_torch(tiny_datasets: Path) -> None:
         "next(d.minibatches('training', 1)); assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_sample_ids_are_the_file_paths_made_only_when_read(tiny_datasets: Path) -> None:
+    from nnplug import SampleIds
+
+    data = loader(Vips, tiny_datasets)
+    (batch,) = list(data.minibatches("dev", 1))
+    assert isinstance(batch.ids, SampleIds) and len(batch.ids) == 6
+    paths = {str(p) for p in tiny_datasets.glob("tiny/*/*")}
+    assert set(batch.ids) <= paths and batch.ids[1:3] == list(batch.ids)[1:3] and batch.ids == list(batch.ids)
+
+    made = []
+    ids = SampleIds(np.array([4, 2]), lambda row: made.append(row) or f"sample {row}")
+    assert made == []  # nothing made until read
+    assert ids[-1] == "sample 2" and made == [2]
+    assert ids == ["sample 4", "sample 2"] and ids != ["sample 4"] and ids != "sample 4sample 2"
+
+
+def test_a_pickled_loader_lists_its_samples_as_strings_and_gives_the_same_minibatches(tiny_datasets: Path) -> None:
+    import pickle
+
+    from nnplug.datasets.sample_source import SampleSource, SourceList
+
+    data = loader(Vips, tiny_datasets)
+    copy = pickle.loads(pickle.dumps(data))
+    assert isinstance(copy.sources, SourceList) and all(isinstance(path, str) for path in copy.sources.paths)
+    assert list(copy.sources) == list(data.sources) and isinstance(copy.sources[0], SampleSource)
+    assert copy.sources[2:4] == [data.sources[2], data.sources[3]]
+    assert [copy.sources.id(i) for i in range(len(copy.sources))] == [s.id for s in data.sources]
+    copy.load(3)
+    data.load(3)
+    for ours, theirs in zip(data.minibatches("training", 2), copy.minibatches("training", 2)):
+        assert np.array_equal(ours.x, theirs.x) and np.array_equal(ours.y, theirs.y) and list(ours.ids) == list(theirs.ids)
+    frame = SourceList([SampleSource(Path("clip.mp4"), 1, 2.5)])
+    assert frame.id(0) == frame[0].id == "clip.mp4@2.5s"

@@ -137,12 +137,27 @@ def test_a_lost_node_fails_its_trials_only(cluster, train, run_document):
     assert all(len(r["epochs"]) == 3 for r in repeats if not r["error"])
 
 
-def test_a_trials_events_reach_the_sink_in_order_a_few_calls_per_epoch():
+def test_a_worker_unpickles_a_runs_shared_objects_once(cluster):
+    from nnplug_ray.executor import _shared
+
+    reference = ray.put({"samples": list(range(5))})
+
+    def probe(references):
+        first, again, other_run = _shared("run1", references[0]), _shared("run1", references[0]), _shared("run2", references[0])
+        return first is again, first is not other_run and first == other_run
+
+    assert ray.get(ray.remote(probe).options(num_cpus=1).remote([reference])) == (True, True)
+
+
+def test_a_trials_events_reach_the_sink_in_order_a_few_calls_per_epoch(monkeypatch):
     import pickle
 
+    from nnplug_ray import executor
     from nnplug_ray.executor import Outbox
 
     calls = []
+    now = [100.0]
+    monkeypatch.setattr(executor.time, "monotonic", lambda: now[0])
 
     class Sink:  # the actor's handle: put.remote(run, items)
         class put:  # noqa: N801
@@ -150,15 +165,19 @@ def test_a_trials_events_reach_the_sink_in_order_a_few_calls_per_epoch():
             def remote(run, items):
                 calls.append((run, [pickle.loads(item) for item in items]))
 
-    outbox = Outbox(Sink, "run", (0, 1))
+    outbox = Outbox(Sink, "run", (0, 1), interval=0.5)
     events = ["repeat_started", "epoch_started", "epoch_finished", "epoch_started", "epoch_finished", "early_stopping"]
     for number, event in enumerate(events):
         outbox(event, number)
-    assert [len(items) for _, items in calls] == [2, 2]  # held until an epoch starts
-    outbox("repeat_finished", 6)
+        now[0] += 0.2
+    assert [len(items) for _, items in calls] == [2]  # the first epoch's start at once; the second came 0.4 s later: held
+    outbox("epoch_started", 6)  # 0.6 s after the last call: what is held goes
+    assert [len(items) for _, items in calls] == [2, 5]
+    outbox("epoch_finished", 7)
+    outbox("repeat_finished", 8)  # the end: always sent
     outbox.flush()  # nothing left: no empty call
     sent = [item for _, items in calls for item in items]
-    assert sent == [((0, 1), event, number) for number, event in enumerate([*events, "repeat_finished"])]
+    assert sent == [((0, 1), event, number) for number, event in enumerate([*events, "epoch_started", "epoch_finished", "repeat_finished"])]
     assert len(calls) == 3 and {run for run, _ in calls} == {"run"}
 
 

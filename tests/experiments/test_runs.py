@@ -184,3 +184,22 @@ def test_best_on_dev_checkpoints_are_kept_in_the_run(train):
     session = train(["--nbr-epochs=2", "--training-times=2"])
     names = sorted(p.name for p in (session.run_dir / "checkpoints").iterdir())
     assert names == ["exp1-repeat0-best.safetensors", "exp1-repeat1-best.safetensors"]
+
+
+def test_best_on_dev_writes_are_spaced_and_the_best_is_on_disk_when_the_repeat_ends(train, monkeypatch):
+    from nnplug.checkpoints import saver
+    from nnplug.checkpoints.format import read_checkpoint_config
+
+    writes = []
+    real = saver.save_checkpoint
+    monkeypatch.setattr(saver, "save_checkpoint", lambda path, *args, **kwargs: writes.append(path.name) or real(path, *args, **kwargs))
+    monkeypatch.setattr(saver, "WRITE_INTERVAL", 3600.0)  # nothing is due again once a repeat's first best is written
+    session = train(["--nbr-epochs=6", "--training-times=2", "--learning-rate=0.1"])
+    repeats = session.results[0].repeats
+    for repeat in repeats:  # the dev cost kept improving: each improvement would have been a write
+        costs = [e.dev_cost for e in repeat.epochs]
+        assert sum(later < min(costs[:i]) for i, later in enumerate(costs) if i) >= 3
+    assert sorted(writes) == ["exp1-repeat0-best.safetensors"] * 2 + ["exp1-repeat1-best.safetensors"] * 2  # the first best, then the end
+    for repeat in repeats:
+        config = read_checkpoint_config(session.run_dir / "checkpoints" / f"exp1-repeat{repeat.repeat}-best.safetensors")
+        assert config["dev_cost"] == min([e.dev_cost for e in repeat.epochs] + [repeat.final_dev_cost])

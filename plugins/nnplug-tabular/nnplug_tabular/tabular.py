@@ -7,7 +7,7 @@ from typing import ClassVar, Iterator
 
 import numpy as np
 
-from nnplug import PARTITIONS, DataLoader, Minibatch, NnplugError
+from nnplug import PARTITIONS, DataLoader, Minibatch, NnplugError, SampleIds
 from nnplug.datasets.minibatches import check_minibatch_size, cut_minibatches
 from nnplug.datasets.partitioner import StratifiedPartitioner
 from nnplug.datasets.shuffler import EpochShuffler
@@ -167,7 +167,7 @@ class Tabular(DataLoader):
         else:
             chunks = iter([ids])
         for index, chunk in enumerate(chunks):
-            yield Minibatch(self.x[chunk], self.y[chunk], index, [f"row {i + 1}" for i in chunk])
+            yield Minibatch(self.x[chunk], self.y[chunk], index, SampleIds(chunk, _row_name))
 
     def summary(self) -> str:
         """Rows per partition, features and targets."""
@@ -191,3 +191,8 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _row_name(index: int) -> str:
+    """``row 3``: a sample's id, its row number in the CSV file (1-based, header apart)."""
+    return f"row {index + 1}"
