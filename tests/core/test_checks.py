@@ -214,3 +214,19 @@ def test_converged_model_with_vanishing_gradients_passes():
 
     assert not disagree(np.zeros(4), np.full(4, 1e-25), threshold=1e-5, absolute_tolerance=1e-8)
     assert disagree(np.array([0.0, 1e-3]), np.array([0.0, 2e-3]), threshold=1e-5, absolute_tolerance=1e-8)
+
+
+def test_a_unit_at_its_kink_is_not_taken_for_a_wrong_gradient() -> None:
+    batch = minibatch()
+    model = NLayers(layers=[4], batch_norm=False, bias=True, leaky_relu_slope=0.0)
+    model.build((10,), 3, seed=0)
+    dense = model.layers[0]
+    dense.b.value[0] = -(batch.x @ dense.W.value)[0, 0]  # sample 0 enters unit 0's ReLU exactly at 0
+    trained_step(model, batch)
+    checker = GradientChecker("exception", samples=100)
+    entries = checker.measure(model, CrossEntropy(), batch)
+    kinked = next(e for e in entries if e.parameter == dense.b.name and e.index == (0,))
+    assert abs(kinked.numerical - kinked.analytic) > 1e-4  # the central difference averages the kink's two sides
+    assert checker.check(model, CrossEntropy(), batch, epoch=1) < 1e-6  # one side agrees: no error
+    kinks = {(e.parameter, e.index) for e in checker.last_entries if e.kink}
+    assert (dense.b.name, (0,)) in kinks and all(index[-1] == 0 and name in (dense.W.name, dense.b.name) for name, index in kinks)  # unit 0's
