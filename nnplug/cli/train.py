@@ -138,5 +138,8 @@ def train(args: tuple[str, ...]) -> None:
 
 def main() -> None:
     """Console-script and ``bin/train`` entry point."""
+    from nnplug.executors.processes import keep_freed_memory
+
     args = sys.argv[1:]
+    keep_freed_memory()  # this process runs the sequential loop's trials: they reuse each other's freed memory
     interrupts.finish(run_guarded(lambda: run_train(args), "train", wants_debug(args)))

@@ -56,18 +56,24 @@ def limit_threads(threads: int) -> None:
 
 #: glibc's ``mallopt`` parameters: M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-#: Freed heap kept by a worker for its next arrays, and the size from which arrays get their own mapping (bytes).
-WORKER_TRIM_THRESHOLD, WORKER_MMAP_THRESHOLD = 64 * 2**20, 32 * 2**20
+#: Freed heap kept by a worker for its next arrays and trials, and the size from which arrays get their own mapping (bytes).
+WORKER_TRIM_THRESHOLD, WORKER_MMAP_THRESHOLD = 2**30, 32 * 2**20
 
 
 def keep_freed_memory() -> None:
-    """Let this worker's allocator reuse freed memory for the next minibatch instead of mapping new pages.
+    """Let this process's allocator reuse freed memory for the next minibatch and the next trial instead of mapping new pages.
 
-    A trial allocates and frees the same arrays (activations, gradients: hundreds of kB each)
-    every minibatch. In a worker, glibc returned them to the system after each use and the next
-    minibatch page-faulted them back in: 7,000-9,000 page faults and a tenth of the trial's CPU
-    time per trial of NLayers 100 on numbers. Fixed thresholds (those a long-running process
-    reaches by itself) keep them. Only where glibc is the C library; elsewhere nothing changes.
+    A trial allocates and frees the same arrays (activations, gradients: hundreds of kB to tens
+    of MB) every minibatch, and the next trial does it again. glibc returned them to the system
+    after each use and they were page-faulted back in: 7,000-9,000 page faults and a tenth of the
+    trial's CPU time per trial of NLayers 100 on numbers. With the trim threshold at 64 MB the
+    minibatches kept theirs, but each trial still gave back its ~80 MB heap when it ended and the
+    next faulted it in again (7,400 small and 25 huge-page faults per trial; on this project's
+    VM, fresh pages cost up to 0.3 s of kernel time per trial). Freed heap is now kept up to
+    1 GB (a worker runs trial after trial, and the next one needs it again); arrays above 32 MB
+    (glibc's largest threshold) still get their own mapping. Used in trial workers and in the
+    ``bin/train`` process (not in a notebook's process: the sequential executor leaves it alone).
+    Only where glibc is the C library; elsewhere nothing changes.
     """
     try:
         import ctypes

@@ -94,19 +94,24 @@ if sys.argv[1] == "keep":
 def minibatch():
     arrays = [np.ones(2**18, dtype=np.float32) for _ in range(8)]  # eight 1 MB activations, then freed
     del arrays
-minibatch(); minibatch()
+def trial():
+    arrays = [np.ones(5 * 2**20, dtype=np.float32) for _ in range(4)]  # a trial's 80 MB of arrays, freed when it ends
+    del arrays
+work = minibatch if sys.argv[2] == "minibatch" else trial
+work(); work()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(20):
-    minibatch()
+    work()
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_workers_reuse_freed_memory_instead_of_faulting_it_back_in():
+@pytest.mark.parametrize("work", ["minibatch", "trial"])
+def test_workers_reuse_freed_memory_instead_of_faulting_it_back_in(work):
     def faults(mode: str) -> int:
-        return int(subprocess.run([sys.executable, "-c", _FAULTS, mode], check=True, capture_output=True, text=True).stdout)
+        return int(subprocess.run([sys.executable, "-c", _FAULTS, mode, work], check=True, capture_output=True, text=True).stdout)
 
     default, kept = faults("default"), faults("keep")
-    assert default > 10_000  # the allocator gave the 8 MB back and faulted it in again, every minibatch
+    assert default > 10_000  # the allocator gave the memory back and faulted it in again, every time
     assert kept < default / 20
