@@ -195,10 +195,7 @@ class ImageDataLoader(DataLoader):
         if self.flatten:
             x = x.reshape(len(chunk), -1)
         y = one_hot(self.sample_labels[chunk], len(self.labels))
-        return Minibatch(x, y, number, SampleIds(chunk, self._sample_id))
-
-    def _sample_id(self, index: int) -> str:
-        return self.sources.id(index)
+        return Minibatch(x, y, number, SampleIds(chunk, self.sources.id))
 
     def summary(self) -> str:
         """Samples per label and partition, and the image size (rows x cols x channels)."""

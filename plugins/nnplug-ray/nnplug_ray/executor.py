@@ -339,8 +339,8 @@ class Outbox:
         interval: least seconds between two calls while the trial runs.
     """
 
-    #: Events after which the trial works a while: what is held may go out with them.
-    SENDS = frozenset({"epoch_started", "repeat_finished"})
+    #: Events after which the trial works a while: what is held goes out with them once ``interval`` has passed.
+    SENDS = frozenset({"epoch_started"})
     #: Events after which what is held always goes out.
     ENDS = frozenset({"repeat_finished"})
 
@@ -352,7 +352,7 @@ class Outbox:
     def __call__(self, event: str, data: Any) -> None:
         """Take one event (the ``send`` of :func:`nnplug.trials.run_trial`)."""
         self.held.append(pickle.dumps((self.key, event, data), protocol=pickle.HIGHEST_PROTOCOL))
-        if event in self.SENDS and (event in self.ENDS or self.sent_at is None or time.monotonic() - self.sent_at >= self.interval):
+        if event in self.ENDS or (event in self.SENDS and (self.sent_at is None or time.monotonic() - self.sent_at >= self.interval)):
             self.flush()
 
     def flush(self) -> None:
