@@ -40,6 +40,15 @@ class Executor(Plugin):
     def prepare(self, experiments: list["Experiment"]) -> None:
         """Check that the trials can run (options, resources, connection) before anything is written."""
 
+    def trial_threads(self) -> int:
+        """Math threads of a trial whose experiment leaves ``--threads-per-trial`` at 0: one (trials run side by side).
+
+        The session gives this number to such experiments before :meth:`prepare` (``run.json``
+        records it, see :mod:`nnplug.threads`); an executor that runs one trial at a time returns
+        the number of cores.
+        """
+        return 1
+
     @abstractmethod
     def run(self, study: "Study") -> None:
         """Run every trial of ``study``, reporting each one's events and end to it.

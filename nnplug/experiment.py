@@ -78,6 +78,7 @@ class ExperimentOptions:
         save_model: Path | None = None,
         load_model: Path | None = None,
         save_best: bool = True,
+        threads_per_trial: int = 0,
     ) -> None:
         """
         Args:
@@ -108,6 +109,7 @@ class ExperimentOptions:
             load_model: start from this checkpoint (a .safetensors file) instead of a fresh initialization (its weights, and
                 the optimizer state saved with them when the same optimizer plugin trains on).
             save_best: keep the best-on-dev parameters of every repeat in <run>/checkpoints/ (one file per repeat, as large as the parameters plus the optimizer state: Adam triples it: 87 MB for NLayers with Adam on the 110x110 colors); false writes none.
+            threads_per_trial: math-library threads of each repeat (BLAS, OpenMP, torch); 0: the sequential executor keeps this process's (every core unless OMP_NUM_THREADS or the like says otherwise), the parallel ones give one (a trial per core). A repeat's numbers depend on it (matrix products round differently with 1 and 2 threads): run.json records the number used, and the same number gives the same numbers on every executor and machine.
         """
         self.exp_id = exp_id
         self.data_loader = data_loader
@@ -137,6 +139,7 @@ class ExperimentOptions:
         self.save_model = save_model
         self.load_model = load_model
         self.save_best = save_best
+        self.threads_per_trial = threads_per_trial
         self.validate()
 
     def validate(self) -> None:
@@ -148,6 +151,8 @@ class ExperimentOptions:
             raise NnplugError(f"--nbr-epochs must be a positive integer, got {self.nbr_epochs}")
         if self.training_times <= 0:
             raise NnplugError(f"--training-times must be a positive integer, got {self.training_times}")
+        if self.threads_per_trial < 0:
+            raise NnplugError(f"--threads-per-trial must be 0 (the executor's choice) or more, got {self.threads_per_trial}")
         if self.gradient_checks_interval <= 0:
             raise NnplugError(f"--gradient-checks-interval must be positive, got {self.gradient_checks_interval}")
         if self.gradient_checks_samples <= 0:

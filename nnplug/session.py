@@ -26,6 +26,7 @@ from nnplug.registry import Registry
 from nnplug.results import ExperimentResult
 from nnplug.runs import RunWriter, create_run_directory
 from nnplug.executor import Executor
+from nnplug.threads import resolve_threads
 from nnplug.study import Study, TrialProgress, check_parallel
 from nnplug.trainer import TrainingObserver
 
@@ -128,6 +129,7 @@ class TrainingSession:
         """The selected executor, prepared (options checked, cluster reached)."""
         name = self.command.global_options.executor
         executor: Executor = self.registry.create("executor", name, self.command.executor_options)
+        resolve_threads(self.command.experiments, executor.trial_threads())  # recorded in run.json: replays use the same
         if not executor.in_process:
             check_parallel(self.command.experiments, self.command.global_options.display_graphs, name)
         executor.prepare(self.command.experiments)

@@ -6,6 +6,7 @@ objects that receive the results as data.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -31,6 +32,7 @@ from nnplug.registry import Registry
 from nnplug.results import EpochMetrics, ExperimentResult, RepeatResult
 from nnplug.seeds import repeat_seeds
 from nnplug.task import Task, check_pairing, task_of
+from nnplug.threads import math_threads
 from nnplug.timing import DATA, EPOCH, EVALUATION, GRADIENT_CHECKS, INSTABILITY_CHECKS, MINIBATCH, NO_CLOCK, OPTIMIZER_STEP, PhaseClock
 
 LOG = logging.getLogger("nnplug.trainer")
@@ -166,7 +168,12 @@ class Trainer:
         return self.registry.create(kind, experiment.plugin_name(kind), experiment.plugin_options.get(kind, {}))
 
     def run_repeat(self, experiment: Experiment, loader: DataLoader, repeat: int, clock: Any = NO_CLOCK, task: Task | None = None) -> RepeatResult:
-        """Train one repeat; a Ctrl-C ends it cleanly (``interrupted`` set) and is re-raised after."""
+        """Train one repeat with the experiment's math threads (see :mod:`nnplug.threads`; 0: this process's setting); a Ctrl-C ends it cleanly (``interrupted`` set) and is re-raised after."""
+        threads = experiment.options.threads_per_trial
+        with math_threads(threads) if threads > 0 else contextlib.nullcontext():
+            return self._repeat(experiment, loader, repeat, clock, task)
+
+    def _repeat(self, experiment: Experiment, loader: DataLoader, repeat: int, clock: Any, task: Task | None) -> RepeatResult:
         options = experiment.options
         model_seed, dataset_seed = repeat_seeds(options.model_seed, options.dataset_seed, repeat, options.repeat_seeds)
         start = time.perf_counter()

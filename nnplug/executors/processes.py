@@ -23,6 +23,7 @@ from typing import Any
 from nnplug.errors import NnplugError
 from nnplug.executor import Executor, frozen_heap
 from nnplug.study import Study
+from nnplug.threads import available_cores, resolve_threads
 from nnplug.trials import Trial, one_line, run_trial
 
 LOG = logging.getLogger("nnplug.executors")
@@ -33,25 +34,6 @@ GRACE_SECONDS = 5.0
 TICK_SECONDS = 0.5
 #: The plugin kinds whose modules are imported in the driver before workers are forked.
 PRELOADED_KINDS = ("model", "optimizer", "loss", "metric")
-
-
-def available_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def limit_threads(threads: int) -> None:
-    """Let the math libraries (BLAS, OpenMP) of this process use ``threads`` threads."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # the variables above still reach libraries loaded from now on
-        return
-    threadpool_limits(threads)
 
 
 #: glibc's ``mallopt`` parameters: M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
@@ -116,23 +98,23 @@ class _Worker:
 class Processes(Executor):
     """Runs trials in local worker processes, several at once; the decoded dataset is shared, not copied.
 
+    Each trial uses its experiment's ``--threads-per-trial`` math threads (0, the default: one,
+    so that the default ``--jobs`` runs a trial per core).
+
     Args:
         jobs: trials running at once (default: one per core).
-        threads_per_trial: math-library threads of each trial's process.
     """
 
-    def __init__(self, jobs: int | None = None, threads_per_trial: int = 1) -> None:
+    def __init__(self, jobs: int | None = None) -> None:
         if jobs is not None and jobs <= 0:
             raise NnplugError(f"--jobs must be a positive integer, got {jobs}")
-        if threads_per_trial <= 0:
-            raise NnplugError(f"--threads-per-trial must be a positive integer, got {threads_per_trial}")
         if "fork" not in multiprocessing.get_all_start_methods():
             raise NnplugError("--executor=processes needs fork() (Linux, macOS); use --executor=sequential or ray")
         self.jobs = jobs or available_cores()
-        self.threads_per_trial = threads_per_trial
 
     def run(self, study: Study) -> None:
         """Fork up to ``jobs`` workers, hand each the next trial as it finishes one, feed the study their events."""
+        resolve_threads(study.experiments, self.trial_threads())
         study.start()
         preload_plugins(study)
         # forked workers inherit the frozen heap: their collector leaves the driver's objects (their
@@ -177,7 +159,7 @@ class Processes(Executor):
     def _start(self, context: Any, study: Study) -> _Worker:
         driver_end, worker_end = context.Pipe(duplex=True)
         process = context.Process(
-            target=_serve, args=(study.trials, study.registry, study.loaders, study.run_dir, worker_end, self.threads_per_trial),
+            target=_serve, args=(study.trials, study.registry, study.loaders, study.run_dir, worker_end),
             name="nnplug-trial-worker", daemon=True,
         )
         process.start()
@@ -274,7 +256,7 @@ def _exit_reason(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def _serve(trials: list[Trial], registry: Any, loaders: list[Any], run_dir: Any, connection: Connection, threads: int) -> None:
+def _serve(trials: list[Trial], registry: Any, loaders: list[Any], run_dir: Any, connection: Connection) -> None:
     """A worker process: run the trials the driver names (by index), one after the other; exit without the driver's clean-ups.
 
     Each trial's events go back through ``connection``, then ``("ended", (error, interrupted))``.
@@ -286,7 +268,6 @@ def _serve(trials: list[Trial], registry: Any, loaders: list[Any], run_dir: Any,
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     status = 0
     try:
-        limit_threads(threads)
         keep_freed_memory()
         while True:
             index = connection.recv()

@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from nnplug.executor import Executor, frozen_heap
 from nnplug.study import Study
+from nnplug.threads import current_threads, resolve_threads
 
 
 class Sequential(Executor):
@@ -12,7 +13,12 @@ class Sequential(Executor):
 
     in_process: ClassVar[bool] = True
 
+    def trial_threads(self) -> int:
+        """This process's setting: one trial runs at a time, on every core unless ``OMP_NUM_THREADS`` or the like limits it."""
+        return current_threads()
+
     def run(self, study: Study) -> None:
         """Train the experiments in order, each repeat after the other."""
+        resolve_threads(study.experiments, self.trial_threads())
         with frozen_heap():
             study.run_in_process()

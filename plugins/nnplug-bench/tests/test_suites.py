@@ -95,3 +95,14 @@ def test_inference_quick():
     end_to_end = [c for c in result.cases if c.case.param("backend") is not None]
     assert {c.case.param("backend") for c in end_to_end} == {"Vips", "ImageMagick"}
     assert all(c.status == OK and c.median("fps") > 0 for c in end_to_end)
+
+
+@pytest.mark.slow
+def test_executors_quick():
+    result = run_quick("executors")
+    assert_measured(result)
+    study = {c.case.name: c for c in result.cases if c.case.group.startswith("8 trials") and c.status == OK}
+    assert {"sequential", "processes --jobs=2"} <= set(study)
+    # the same trials (plugins, seeds, math threads) give the same figures whatever runs them
+    assert all(case.median("identical") == 1 for case in study.values()), {name: case.median("identical") for name, case in study.items()}
+    assert study["processes --jobs=2"].median("worker_dataset_shared_mb") > 0

@@ -2,8 +2,8 @@
 
 The driver decodes each dataset once and puts the loader in Ray's object store: every node
 fetches it once and its workers read the samples zero-copy from the node's shared memory, so
-datasets need to be readable by the driver only. Each task requests ``--trial-cpus`` CPUs and
-``--trial-gpus`` GPUs and sends its epochs back through an event-sink actor as they finish; the driver
+datasets need to be readable by the driver only. Each task requests ``--trial-cpus`` CPUs (default:
+its experiment's ``--threads-per-trial``, the math threads it runs with) and ``--trial-gpus`` GPUs and sends its epochs back through an event-sink actor as they finish; the driver
 writes the run directory. A task that raises fails its trial; a worker or node that dies fails
 the trials it ran; Ctrl-C cancels every task. Checkpoints are written by the tasks into the run
 directory's path on their own node (use a shared file system for ``--runs-dir`` on a cluster).
@@ -25,8 +25,9 @@ from typing import Any, Iterator
 
 from nnplug.errors import NnplugError
 from nnplug.executor import Executor
-from nnplug.executors.processes import available_cores, keep_freed_memory, limit_threads
+from nnplug.executors.processes import keep_freed_memory
 from nnplug.study import Study
+from nnplug.threads import available_cores, resolve_threads
 from nnplug.trials import Trial, one_line, run_trial
 
 LOG = logging.getLogger("nnplug.executors.ray")
@@ -42,13 +43,13 @@ class Ray(Executor):
 
     Args:
         ray_address: the cluster to join: host:port of its head node (what `ray start --head` prints), or auto (the cluster started on this machine); empty: start a local Ray instance for this run.
-        trial_cpus: CPUs each trial requests from Ray (its math libraries use that many threads).
+        trial_cpus: CPUs each trial requests from Ray (0: as many as its experiment's --threads-per-trial, the math threads it runs with).
         trial_gpus: GPUs each trial requests (1 gives each torch trial a GPU of its own; 0: none).
     """
 
-    def __init__(self, ray_address: str = "", trial_cpus: float = 1.0, trial_gpus: float = 0.0) -> None:
-        if not trial_cpus > 0:
-            raise NnplugError(f"--trial-cpus must be positive, got {trial_cpus}")
+    def __init__(self, ray_address: str = "", trial_cpus: float = 0.0, trial_gpus: float = 0.0) -> None:
+        if not trial_cpus >= 0:
+            raise NnplugError(f"--trial-cpus must be 0 (the trial's --threads-per-trial) or more, got {trial_cpus}")
         if trial_gpus < 0:
             raise NnplugError(f"--trial-gpus must be 0 or more, got {trial_gpus}")
         self.ray_address = ray_address.strip()
@@ -68,7 +69,7 @@ class Ray(Executor):
         if not ray.is_initialized():  # else: a connection made by the caller (notebooks, tests) is used as is
             self._connect(ray)
         try:
-            self._check_resources(ray)
+            self._check_resources(ray, experiments)
         except BaseException:
             self.close()
             raise
@@ -104,14 +105,24 @@ class Ray(Executor):
             LOG.debug("Ray printed while joining: %s", printed.text.strip())
         self._started = True
 
-    def _check_resources(self, ray: Any) -> None:
+    def trial_threads(self) -> int:
+        """Math threads of a trial that leaves ``--threads-per-trial`` at 0: the whole CPUs of ``--trial-cpus`` (at least one)."""
+        return max(1, int(self.trial_cpus))
+
+    def cpus(self, experiment: Any) -> float:
+        """CPUs a trial of ``experiment`` requests: ``--trial-cpus``, or its math threads."""
+        return self.trial_cpus or float(max(1, experiment.options.threads_per_trial))
+
+    def _check_resources(self, ray: Any, experiments: list[Any]) -> None:
         nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
         gpus = max((node.get("GPU", 0) for node in nodes), default=0)
         cpus = max((node.get("CPU", 0) for node in nodes), default=0)
         if self.trial_gpus > gpus:
             raise NnplugError(f"--trial-gpus={self.trial_gpus:g}, but no node of the Ray cluster has that many GPUs (largest: {gpus:g})")
-        if self.trial_cpus > cpus:
-            raise NnplugError(f"--trial-cpus={self.trial_cpus:g}, but no node of the Ray cluster has that many CPUs (largest: {cpus:g})")
+        wanted = max((self.cpus(e) for e in experiments), default=self.trial_cpus)
+        if wanted > cpus:
+            asked = f"--trial-cpus={self.trial_cpus:g}" if self.trial_cpus else f"--threads-per-trial={wanted:g} (each trial requests that many CPUs)"
+            raise NnplugError(f"{asked}, but no node of the Ray cluster has that many CPUs (largest: {cpus:g})")
 
     def close(self) -> None:
         """Leave the cluster; a local instance started for the run stops with its workers."""
@@ -127,6 +138,7 @@ class Ray(Executor):
         """Submit every trial as a task, relay their events to the study as they come."""
         import ray
 
+        resolve_threads(study.experiments, self.trial_threads())
         run = uuid.uuid4().hex
         sink = _event_sink(ray, run)
         try:
@@ -137,11 +149,15 @@ class Ray(Executor):
         # once: every node fetches each once, and each worker unpickles each once per run (see _shared)
         registry = ray.put(study.registry)
         loaders = [ray.put(loader) for loader in study.loaders]
-        remote = ray.remote(_trial_task).options(num_cpus=self.trial_cpus, num_gpus=self.trial_gpus, max_retries=0)
-        threads = max(1, int(self.trial_cpus))
+        remote = ray.remote(_trial_task)
         run_dir = str(study.run_dir) if study.run_dir is not None else None
         # the references travel inside a list: Ray passes them as they are instead of unpickling their objects for every task
-        tasks = {remote.remote(trial, [registry, loaders[trial.dataset]], run_dir, sink, run, threads): trial for trial in study.trials}
+        tasks = {
+            remote.options(num_cpus=self.cpus(trial.experiment), num_gpus=self.trial_gpus, max_retries=0).remote(
+                trial, [registry, loaders[trial.dataset]], run_dir, sink, run
+            ): trial
+            for trial in study.trials
+        }
         relay = _Relay(sink, run, study, {trial.key: trial for trial in study.trials})
         try:
             while tasks:
@@ -390,13 +406,13 @@ def _shared(run: str, reference: Any) -> Any:
     return objects[key]
 
 
-def _trial_task(trial: Trial, shared: list[Any], run_dir: str | None, sink: Any, run: str, threads: int) -> tuple[str | None, bool]:
+def _trial_task(trial: Trial, shared: list[Any], run_dir: str | None, sink: Any, run: str) -> tuple[str | None, bool]:
     """A Ray task: run one trial, its events going to ``run``'s channel of ``sink`` (an :class:`~nnplug_ray.events.EventSink`); return (error, interrupted).
 
     ``shared``: the object references of the registry and of the trial's decoded dataset (see :func:`_shared`).
     """
     import ray
-    limit_threads(threads)
+
     keep_freed_memory()
     LOG.debug("trial %s on pid %d", trial.name, os.getpid())
     outbox = Outbox(sink, run, trial.key)

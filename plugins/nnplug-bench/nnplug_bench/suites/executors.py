@@ -163,7 +163,9 @@ class ExecutorsSuite(Suite):
         if self.quick and case.group == STUDY:
             common.append("--filter-dataset=0-299")
         executor = {SEQUENTIAL: [], IN_PROCESS: [], PROCESSES: ["--executor=processes", "--jobs=2"], RAY: ["--executor=ray"], RAY_TASK: ["--executor=ray"]}
-        return [f"--runs-dir={self.runs}", "--gradient-checks=off", *common, *executor[case.name]]
+        # the same trials whatever the executor: the bench's --threads math threads each (1 when it keeps the libraries' defaults)
+        threads = max(1, int(os.environ.get("NNPLUG_BENCH_THREADS", "1") or 1))
+        return [f"--runs-dir={self.runs}", "--gradient-checks=off", f"--threads-per-trial={threads}", *common, *executor[case.name]]
 
     def measure(self, case: Case) -> dict[str, float]:
         """Run the case's command as ``bin/train`` would and time it; compare metrics; memory from an untimed run.
