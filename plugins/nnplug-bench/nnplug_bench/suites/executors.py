@@ -216,7 +216,8 @@ class ExecutorsSuite(Suite):
         """What was measured, Ray's start-up, the dataset's size."""
         return [
             f"study: {self.trials} trials x {self.epochs} epochs of NLayers 100 on numbers (Vips loader, 28x28 grey); "
-            "processes: 2 workers of 1 thread, forked for each study; ray: 1 CPU per trial on a local 2-CPU Ray instance, started "
+            "every trial with --threads-per-trial=1 (the bench's --threads), so each executor runs the same trials; "
+            "processes: 2 workers, forked for each study; ray: 1 CPU per trial on a local 2-CPU Ray instance, started "
             "(and its two workers warmed by a 1-epoch run of two of the study's trials) before Ray cases and stopped after them, "
             f"so its daemons do not run beside the other cases (start-up {self.ray_start_seconds:.1f} s, not in the study times); "
             "sequential: in this process, which keeps freed memory as bin/train's does",
