@@ -47,18 +47,6 @@ def resolve_threads(experiments: list["Experiment"], threads: int) -> None:
             experiment.options.threads_per_trial = threads
 
 
-def limit_threads(threads: int) -> None:
-    """Let this process's math libraries use ``threads`` threads from now on (a worker process's setting, not undone)."""
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(threads)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(threads)
-
-
 @contextlib.contextmanager
 def math_threads(threads: int) -> Iterator[None]:
     """Within the block, the math libraries of this process use ``threads`` threads; as before after it.

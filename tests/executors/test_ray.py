@@ -71,6 +71,17 @@ def test_asking_for_a_gpu_the_cluster_lacks_is_one_line(cluster, tmp_path, capsy
     assert not runs.exists() or not any(runs.iterdir())
 
 
+def test_a_trial_asks_ray_for_as_many_cpus_as_its_math_threads(cluster, tmp_path, capsys):
+    from nnplug.cli.errors import run_guarded
+    from nnplug.cli.train import run_train
+
+    runs = tmp_path / "runs"
+    status = run_guarded(lambda: run_train([f"--runs-dir={runs}", "--executor=ray", "--threads-per-trial=64"]), "train", False)
+    assert status == 2
+    assert "--threads-per-trial=64 (each trial requests that many CPUs), but no node of the Ray cluster has that many CPUs" in capsys.readouterr().err
+    assert not runs.exists() or not any(runs.iterdir())
+
+
 class StopAtFirstEpoch:
     """Ctrl-C in the driver as soon as one epoch is reported (a TrainingObserver by duck typing)."""
 
