@@ -16,6 +16,8 @@ from nnplug.errors import NnplugError
 
 #: the largest seed: numpy's legacy generators and torch both take 0..2**32-1.
 MAX_SEED = 2**32 - 1
+#: the most math threads a trial may ask for (BLAS builds cap theirs lower; torch would start them all).
+MAX_THREADS = 1024
 
 
 class GlobalOptions:
@@ -151,8 +153,8 @@ class ExperimentOptions:
             raise NnplugError(f"--nbr-epochs must be a positive integer, got {self.nbr_epochs}")
         if self.training_times <= 0:
             raise NnplugError(f"--training-times must be a positive integer, got {self.training_times}")
-        if self.threads_per_trial < 0:
-            raise NnplugError(f"--threads-per-trial must be 0 (the executor's choice) or more, got {self.threads_per_trial}")
+        if not 0 <= self.threads_per_trial <= MAX_THREADS:
+            raise NnplugError(f"--threads-per-trial must be between 0 (the executor's choice) and {MAX_THREADS}, got {self.threads_per_trial}")
         if self.gradient_checks_interval <= 0:
             raise NnplugError(f"--gradient-checks-interval must be positive, got {self.gradient_checks_interval}")
         if self.gradient_checks_samples <= 0:
