@@ -102,7 +102,7 @@ class Processes(Executor):
     so that the default ``--jobs`` runs a trial per core).
 
     Args:
-        jobs: trials running at once (default: one per core).
+        jobs: trials running at once (default: one per core, or per --threads-per-trial cores when trials use several threads).
     """
 
     def __init__(self, jobs: int | None = None) -> None:
@@ -111,10 +111,13 @@ class Processes(Executor):
         if "fork" not in multiprocessing.get_all_start_methods():
             raise NnplugError("--executor=processes needs fork() (Linux, macOS); use --executor=sequential or ray")
         self.jobs = jobs or available_cores()
+        self.jobs_given = jobs is not None
 
     def run(self, study: Study) -> None:
         """Fork up to ``jobs`` workers, hand each the next trial as it finishes one, feed the study their events."""
         resolve_threads(study.experiments, self.trial_threads())
+        if not self.jobs_given:  # the cores shared out among trials of several threads each
+            self.jobs = max(1, available_cores() // max((e.options.threads_per_trial for e in study.experiments), default=1))
         study.start()
         preload_plugins(study)
         # forked workers inherit the frozen heap: their collector leaves the driver's objects (their

@@ -68,3 +68,18 @@ def test_a_replayed_parallel_run_gives_its_numbers_in_a_process_whose_blas_has_m
         _, replay = train([f"--config={parallel.run_dir / 'run.json'}", "--executor=sequential"])
     assert metrics_of(two.run_dir) != metrics_of(parallel.run_dir)  # two threads round otherwise: the test can tell
     assert metrics_of(replay.run_dir) == metrics_of(parallel.run_dir)
+
+
+def test_the_default_jobs_share_the_cores_among_trials_of_several_threads(monkeypatch, registry):
+    import nnplug.executors.processes as processes
+    from nnplug.cli.arguments import parse_command
+    from nnplug.study import Study
+
+    monkeypatch.setattr(processes, "available_cores", lambda: 8)
+    started = []
+    monkeypatch.setattr(processes.Processes, "_schedule", lambda self, study: started.append(self.jobs))
+    for args, jobs in ((["--threads-per-trial=3"], 2), ([], 8), (["--threads-per-trial=16"], 1), (["--jobs=5", "--threads-per-trial=4"], 5)):
+        command = parse_command(["--executor=processes", "--nbr-epochs=1", *args], registry)
+        executor = registry.create("executor", "processes", command.executor_options)
+        executor.run(Study(registry, command.experiments, []))
+        assert started.pop() == jobs, args
