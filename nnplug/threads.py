@@ -49,12 +49,15 @@ def resolve_threads(experiments: list["Experiment"], threads: int) -> None:
 
 @contextlib.contextmanager
 def math_threads(threads: int) -> Iterator[None]:
-    """Within the block, the math libraries of this process use ``threads`` threads; as before after it.
+    """Within the block, the math libraries of this process use ``threads`` threads (0: as they are); as before after it.
 
     Covers the BLAS and OpenMP libraries already loaded (through threadpoolctl), torch's intra-op
     pool when torch is imported, and libraries loaded inside the block (through the environment
     variables they read when they load; a library imported inside the block keeps the limit).
     """
+    if threads <= 0:
+        yield
+        return
     from threadpoolctl import threadpool_limits
 
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}

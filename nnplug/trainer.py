@@ -6,7 +6,6 @@ objects that receive the results as data.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import time
@@ -169,8 +168,7 @@ class Trainer:
 
     def run_repeat(self, experiment: Experiment, loader: DataLoader, repeat: int, clock: Any = NO_CLOCK, task: Task | None = None) -> RepeatResult:
         """Train one repeat with the experiment's math threads (see :mod:`nnplug.threads`; 0: this process's setting); a Ctrl-C ends it cleanly (``interrupted`` set) and is re-raised after."""
-        threads = experiment.options.threads_per_trial
-        with math_threads(threads) if threads > 0 else contextlib.nullcontext():
+        with math_threads(experiment.options.threads_per_trial):
             return self._repeat(experiment, loader, repeat, clock, task)
 
     def _repeat(self, experiment: Experiment, loader: DataLoader, repeat: int, clock: Any, task: Task | None) -> RepeatResult:

@@ -23,7 +23,7 @@ from typing import Any
 from nnplug.errors import NnplugError
 from nnplug.executor import Executor, frozen_heap
 from nnplug.study import Study
-from nnplug.threads import available_cores, resolve_threads
+from nnplug.threads import available_cores
 from nnplug.trials import Trial, one_line, run_trial
 
 LOG = logging.getLogger("nnplug.executors")
@@ -115,9 +115,8 @@ class Processes(Executor):
 
     def run(self, study: Study) -> None:
         """Fork up to ``jobs`` workers, hand each the next trial as it finishes one, feed the study their events."""
-        resolve_threads(study.experiments, self.trial_threads())
         if not self.jobs_given:  # the cores shared out among trials of several threads each
-            self.jobs = max(1, available_cores() // max((e.options.threads_per_trial for e in study.experiments), default=1))
+            self.jobs = max(1, available_cores() // max((max(1, e.options.threads_per_trial) for e in study.experiments), default=1))
         study.start()
         preload_plugins(study)
         # forked workers inherit the frozen heap: their collector leaves the driver's objects (their

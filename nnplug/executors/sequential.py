@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from nnplug.executor import Executor, frozen_heap
 from nnplug.study import Study
-from nnplug.threads import current_threads, resolve_threads
+from nnplug.threads import current_threads
 
 
 class Sequential(Executor):
@@ -19,6 +19,5 @@ class Sequential(Executor):
 
     def run(self, study: Study) -> None:
         """Train the experiments in order, each repeat after the other."""
-        resolve_threads(study.experiments, self.trial_threads())
         with frozen_heap():
             study.run_in_process()

@@ -60,25 +60,19 @@ def test_failed_and_lost_trials_fail_alone(cluster, train, run_document):
     assert dies["repeats"][0]["error"].startswith("Ray worker lost")
 
 
-def test_asking_for_a_gpu_the_cluster_lacks_is_one_line(cluster, tmp_path, capsys):
+@pytest.mark.parametrize("option, message", [
+    ("--trial-gpus=1", "--trial-gpus=1, but no node of the Ray cluster has that many GPUs"),
+    # a trial asks Ray for as many CPUs as its math threads
+    ("--threads-per-trial=64", "--threads-per-trial=64 (each trial requests that many CPUs), but no node of the Ray cluster has that many CPUs"),
+])
+def test_asking_for_resources_the_cluster_lacks_is_one_line(cluster, tmp_path, capsys, option, message):
     from nnplug.cli.errors import run_guarded
     from nnplug.cli.train import run_train
 
     runs = tmp_path / "runs"
-    status = run_guarded(lambda: run_train([f"--runs-dir={runs}", "--executor=ray", "--trial-gpus=1"]), "train", False)
+    status = run_guarded(lambda: run_train([f"--runs-dir={runs}", "--executor=ray", option]), "train", False)
     assert status == 2
-    assert "--trial-gpus=1, but no node of the Ray cluster has that many GPUs" in capsys.readouterr().err
-    assert not runs.exists() or not any(runs.iterdir())
-
-
-def test_a_trial_asks_ray_for_as_many_cpus_as_its_math_threads(cluster, tmp_path, capsys):
-    from nnplug.cli.errors import run_guarded
-    from nnplug.cli.train import run_train
-
-    runs = tmp_path / "runs"
-    status = run_guarded(lambda: run_train([f"--runs-dir={runs}", "--executor=ray", "--threads-per-trial=64"]), "train", False)
-    assert status == 2
-    assert "--threads-per-trial=64 (each trial requests that many CPUs), but no node of the Ray cluster has that many CPUs" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
     assert not runs.exists() or not any(runs.iterdir())
 
 

@@ -39,10 +39,13 @@ def blas_threads() -> list[int]:
 
 def test_math_threads_sets_the_libraries_and_restores_them():
     before, variable = blas_threads(), os.environ.get("OPENBLAS_NUM_THREADS")
-    with math_threads(1):
-        assert set(blas_threads()) == {1}
-        assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "1"
+    wanted = 3 if before != [3] else 2  # another count than the process's
+    with math_threads(wanted):
+        assert set(blas_threads()) == {wanted}
+        assert os.environ["OPENBLAS_NUM_THREADS"] == str(wanted) and os.environ["OMP_NUM_THREADS"] == str(wanted)
     assert blas_threads() == before and os.environ.get("OPENBLAS_NUM_THREADS") == variable
+    with math_threads(0):  # 0: the process's setting, untouched
+        assert blas_threads() == before and os.environ.get("OPENBLAS_NUM_THREADS") == variable
 
 
 def test_the_executor_chooses_the_threads_left_at_zero_and_run_json_records_them(train, run_document):

@@ -27,7 +27,7 @@ from nnplug.errors import NnplugError
 from nnplug.executor import Executor
 from nnplug.executors.processes import keep_freed_memory
 from nnplug.study import Study
-from nnplug.threads import available_cores, resolve_threads
+from nnplug.threads import available_cores
 from nnplug.trials import Trial, one_line, run_trial
 
 LOG = logging.getLogger("nnplug.executors.ray")
@@ -138,7 +138,6 @@ class Ray(Executor):
         """Submit every trial as a task, relay their events to the study as they come."""
         import ray
 
-        resolve_threads(study.experiments, self.trial_threads())
         run = uuid.uuid4().hex
         sink = _event_sink(ray, run)
         try:
